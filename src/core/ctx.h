@@ -1,0 +1,16 @@
+/* The context: options, located models, per-stage model data and the last
+ * error. Stage folders add their model pointers here as they are built. */
+#ifndef FAU_CORE_CTX_H
+#define FAU_CORE_CTX_H
+
+#include "faceau.h"
+#include "core/error.h"
+#include "core/models_path.h"
+
+struct fau_ctx {
+    fau_options opts;
+    fau_model_paths models;
+    fau_error err;
+};
+
+#endif

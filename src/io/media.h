@@ -1,0 +1,76 @@
+/* Media input: videos (FFmpeg), image sequences (a directory, natural sort),
+ * single images (JPEG/PNG/BMP via libjpeg-turbo/libpng or FFmpeg) and .y4m.
+ * Frames come out as 8-bit BGR plus 8-bit gray in buffers owned by the
+ * fau_frame and reused from frame to frame (no allocation once the size is
+ * known). Timestamps follow OpenFace's SequenceCapture: frame index / fps
+ * (fps from the container's average frame rate, 30 if unknown) for video,
+ * 0 for image sequences and images. */
+#ifndef FAU_IO_MEDIA_H
+#define FAU_IO_MEDIA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+/* Smallest image side accepted: anything smaller cannot hold a face and is
+ * refused before detection. */
+#define FAU_MIN_IMAGE_SIDE 16
+
+typedef struct fau_frame {
+    int width, height;
+    uint8_t *bgr;          /* width*3 bytes per row, bgr_stride apart */
+    size_t bgr_stride;
+    uint8_t *gray;         /* width bytes per row, gray_stride apart */
+    size_t gray_stride;
+    int64_t index;         /* 0-based frame number in the input */
+    double timestamp;      /* seconds, as OpenFace writes it */
+    size_t bgr_cap, gray_cap; /* allocated bytes, for reuse */
+} fau_frame;
+
+typedef enum fau_media_kind {
+    FAU_MEDIA_VIDEO = 0,
+    FAU_MEDIA_SEQUENCE = 1, /* directory of images, -fdir */
+    FAU_MEDIA_IMAGE = 2     /* one still image */
+} fau_media_kind;
+
+typedef struct fau_media_info {
+    fau_media_kind kind;
+    int width, height;     /* of the first frame, after rotation */
+    double fps;            /* average frame rate OpenFace would use (30 if unknown; 0 for images) */
+    int64_t frame_count;   /* from the container or directory; -1 if unknown */
+    int rotation;          /* degrees clockwise applied from metadata: 0, 90, 180, 270 */
+    char codec[32];        /* decoder name, "jpeg", "png", "y4m", ... */
+} fau_media_info;
+
+typedef struct fau_media fau_media;
+
+typedef struct fau_media_open_opts {
+    int allow_decode_errors; /* 0 (default): a frame that fails to decode is fatal */
+    int threads;             /* decoder threads; 0 = library default */
+} fau_media_open_opts;
+
+/* Opens a video file, an image file or a directory of images. Validates
+ * headers (size caps, zero sizes, no video stream, ...) before allocating
+ * pixel buffers. opts may be NULL. */
+int fau_media_open(fau_media **m, const char *path, const fau_media_open_opts *opts,
+                   fau_error *e);
+
+const fau_media_info *fau_media_get_info(const fau_media *m);
+
+/* Decodes the next frame into f (buffers reused). Returns 1 for a frame,
+ * 0 at the end, a negative fau_status on error (message names the file). */
+int fau_media_next(fau_media *m, fau_frame *f, fau_error *e);
+
+/* Path of the image the last frame came from (sequences and images), or the
+ * video path. */
+const char *fau_media_current_path(const fau_media *m);
+
+void fau_media_close(fau_media **m);
+
+/* Loads one still image into f (BGR + gray). */
+int fau_image_load(const char *path, fau_frame *f, fau_error *e);
+
+void fau_frame_free(fau_frame *f);
+
+#endif
