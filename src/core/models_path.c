@@ -19,8 +19,9 @@ static int is_dir(const char *path)
 static void note(fau_model_paths *p, const char *what, const char *path, const char *why)
 {
     size_t n = strlen(p->searched);
-    snprintf(p->searched + n, sizeof p->searched - n, "%s%s %s (%s)", n ? ", " : "", what,
-             path ? path : "", why);
+    int has_path = path && path[0];
+    snprintf(p->searched + n, sizeof p->searched - n, "%s%s%s%s (%s)", n ? ", " : "", what,
+             has_path ? " " : "", has_path ? path : "", why);
 }
 
 /* Installed layout: <prefix>/bin/faceau next to <prefix>/share/faceau/models. */
@@ -63,10 +64,18 @@ int fau_models_locate(fau_model_paths *p, const char *explicit_dir, fau_error *e
         return fau_error_set(e, FAU_ENOTFOUND, "models folder not found: searched %s; %s",
                              p->searched, FAU_MODELS_HINT);
     }
+    /* A set $FACEAU_MODELS is the user's choice: no silent fallback past it. */
+    const char *env = getenv("FACEAU_MODELS");
+    if (env && env[0]) {
+        if (try_dir(p, "$FACEAU_MODELS", env))
+            return FAU_OK;
+        return fau_error_set(e, FAU_ENOTFOUND, "models folder not found: searched %s; %s",
+                             p->searched, FAU_MODELS_HINT);
+    }
+    note(p, "$FACEAU_MODELS", "", "not set");
     char exe_dir[FAU_PATH_MAX];
     exe_relative(exe_dir, sizeof exe_dir);
-    if (try_dir(p, "$FACEAU_MODELS", getenv("FACEAU_MODELS")) ||
-        try_dir(p, "next to the executable", exe_dir) ||
+    if (try_dir(p, "next to the executable", exe_dir) ||
         try_dir(p, "install dir", FAU_DATADIR) ||
         try_dir(p, "development dir", "../shared/openface-models"))
         return FAU_OK;
