@@ -4,10 +4,9 @@
  * without FFmpeg gives the frames the FFmpeg path (and OpenCV) gives.
  *
  * swscale's fixed-point YUV->RGB on x86 (yuv2rgb.c / yuv_2_rgb.asm for
- * unscaled 4:2:0, swscale_template.c YSCALEYUV2RGB1 for the scaler's
- * single-tap output used by 4:4:4) works on 16-bit lanes:
- *   y' = pmulhw((Y << 3) - y_offset, y_coeff)     (Y - 16 saturates at 0
- *                                                  in the 4:2:0 path)
+ * unscaled 4:2:0 with an even number of rows) works on 16-bit lanes:
+ *   y' = pmulhw((Y << 3) - y_offset, y_coeff)     (signed: Y < 16 gives a
+ *                                                  negative y', no clamp)
  *   u' = (U << 3) - 1024,  v' = (V << 3) - 1024
  *   B = sat8(y' + pmulhw(u', ub)), R = sat8(y' + pmulhw(v', vr)),
  *   G = sat8(y' + (pmulhw(u', ug) + pmulhw(v', vg)))
@@ -16,6 +15,9 @@
  * (ff_yuv2rgb_coeffs[SWS_CS_DEFAULT] = {104597, 132201, 25675, 53279}),
  * contrast and saturation 1<<16, brightness 0. 4:2:0 chroma is nearest
  * (no interpolation): pixel (x, y) uses chroma (x >> 1, y >> 1).
+ * 4:2:0 with an odd number of rows leaves that unscaled path in swscale
+ * (vertical bicubic chroma); we keep the nearest-chroma formula there, so
+ * such files are not bit-exact with FFmpeg. 4:4:4: see below.
  * Gray (y4m "mono", AV_PIX_FMT_GRAY8) goes through swscale's palette path
  * with r = g = b = Y, i.e. plain replication. */
 #include "io/media_internal.h"
@@ -73,6 +75,16 @@ static inline int sat16(int v)
     return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
 }
 
+/* av_clip_uintp2(v, 30) >> 22 of yuv2rgb_write_full. */
+static inline uint8_t clip30(int64_t v)
+{
+    if (v < 0)
+        v = 0;
+    if (v > (1 << 30) - 1)
+        v = (1 << 30) - 1;
+    return (uint8_t)(v >> 22);
+}
+
 static inline uint8_t sat8(int v)
 {
     return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
@@ -92,18 +104,37 @@ void fau_yuv_to_bgr(fau_yuv_layout layout, int full_range, const uint8_t *y, siz
         return;
     }
     const coeffs c = make_coeffs(full_range);
-    const int sub = layout == FAU_YUV420;
+    if (layout == FAU_YUV444) {
+        /* Non-subsampled chroma makes swscale force SWS_FULL_CHR_H_INT, so
+         * 4:4:4 goes through the scaler (identity filters: 15-bit samples
+         * Y << 7) and yuv2rgb_full_1_c / yuv2rgb_write_full (no x86 SIMD
+         * in 5.1): Y9 = (Y << 9) - (y_offset << 6), chroma (C - 128) << 9,
+         * sums with 2^21 added, clipped to 30 bits, >> 22. */
+        const int y_off9 = c.y_off << 6;
+        for (int r = 0; r < h; r++) {
+            const uint8_t *py = y + (size_t)r * ys, *pu = u + (size_t)r * us;
+            const uint8_t *pv = v + (size_t)r * vs;
+            uint8_t *d = bgr + (size_t)r * bgr_stride;
+            for (int x = 0; x < w; x++, d += 3) {
+                int64_t yy = (int64_t)((py[x] << 9) - y_off9) * c.y_mul + (1 << 21);
+                int64_t uu = (int64_t)(pu[x] - 128) << 9, vv = (int64_t)(pv[x] - 128) << 9;
+                int64_t R = yy + vv * c.vr, G = yy + vv * c.vg + uu * c.ug, B = yy + uu * c.ub;
+                d[0] = clip30(B);
+                d[1] = clip30(G);
+                d[2] = clip30(R);
+            }
+        }
+        return;
+    }
     for (int r = 0; r < h; r++) {
         const uint8_t *py = y + (size_t)r * ys;
-        const uint8_t *pu = u + (size_t)(sub ? r >> 1 : r) * us;
-        const uint8_t *pv = v + (size_t)(sub ? r >> 1 : r) * vs;
+        const uint8_t *pu = u + (size_t)(r >> 1) * us;
+        const uint8_t *pv = v + (size_t)(r >> 1) * vs;
         uint8_t *d = bgr + (size_t)r * bgr_stride;
         for (int x = 0; x < w; x++, d += 3) {
-            int cx = sub ? x >> 1 : x;
+            int cx = x >> 1;
             int uu = (pu[cx] << 3) - 1024, vv = (pv[cx] << 3) - 1024;
             int yy = (py[x] << 3) - c.y_off;
-            if (sub && yy < 0) /* psubusw in the unscaled 4:2:0 path */
-                yy = 0;
             int yp = mulhw(yy, c.y_mul);
             int gb = sat16(mulhw(uu, c.ug) + mulhw(vv, c.vg));
             d[0] = sat8(sat16(yp + mulhw(uu, c.ub)));
