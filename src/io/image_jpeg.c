@@ -140,7 +140,14 @@ int fau_image_decode_jpeg(const char *path, const uint8_t *data, size_t len, fau
     jerr.mgr.emit_message = on_emit_message;
     jerr.mgr.output_message = on_output_message;
     if (setjmp(jerr.jump)) {
-        rc = fau_error_set(e, FAU_EFORMAT, "\"%s\": JPEG decoding failed: %s", path, jerr.msg);
+        if (jerr.mgr.msg_code == JERR_EMPTY_IMAGE)
+            rc = fau_error_set(e, FAU_EFORMAT,
+                               "\"%s\": invalid JPEG image size (zero width or height in the "
+                               "frame header)",
+                               path);
+        else
+            rc = fau_error_set(e, FAU_EFORMAT, "\"%s\": JPEG decoding failed: %s", path,
+                               jerr.msg);
         goto done;
     }
     jpeg_create_decompress(&cinfo);

@@ -258,6 +258,21 @@ int fau_image_load(const char *path, fau_frame *f, fau_error *e)
     return FAU_OK;
 }
 
+int fau_media_have_ffmpeg(void)
+{
+#ifdef FAU_HAVE_FFMPEG
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+#ifndef FAU_HAVE_FFMPEG
+void fau_media_quiet_backend_logs(void)
+{
+}
+#endif
+
 /* ---------------------------------------------------- single-image reader */
 
 typedef struct image_state {

@@ -56,6 +56,11 @@ typedef struct vstate {
     size_t rot_cap;
 } vstate;
 
+void fau_media_quiet_backend_logs(void)
+{
+    av_log_set_level(AV_LOG_QUIET);
+}
+
 static const char *averr(int err, char *buf, size_t n)
 {
     av_strerror(err, buf, n);
