@@ -1,8 +1,8 @@
 /* BMP still images: a small reader for the uncompressed layouts
- * (1/4/8-bit palette, 24-bit BGR, 32-bit BGRX/BGRA with the alpha
- * dropped), matching what OpenCV 4.6 BmpDecoder gives imread(IMREAD_COLOR)
+ * (1/4/8-bit palette, 16-bit 5-5-5/5-6-5, 24-bit BGR, 32-bit BGRX/BGRA with
+ * the alpha dropped), matching what OpenCV 4.6 BmpDecoder gives imread(IMREAD_COLOR)
  * for them: palette entries copied as B,G,R; bottom-up unless the height is
- * negative; rows padded to 4 bytes. RLE and 16-bit files are refused as
+ * negative; rows padded to 4 bytes. RLE-compressed files are refused as
  * unsupported rather than guessed at. */
 #include <stdlib.h>
 #include <string.h>
@@ -51,18 +51,26 @@ int fau_image_decode_bmp(const char *path, const uint8_t *d, size_t len, fau_fra
     int rc = fau_check_image_size(path, w, h, e);
     if (rc < 0)
         return rc;
-    if (!(bpp == 1 || bpp == 4 || bpp == 8 || bpp == 24 || bpp == 32))
+    if (!(bpp == 1 || bpp == 4 || bpp == 8 || bpp == 16 || bpp == 24 || bpp == 32))
         return fau_error_set(e, FAU_EUNSUPPORTED, "\"%s\": unsupported BMP bit depth %u", path, bpp);
-    if (!(compression == 0 || (compression == 3 && bpp == 32)))
+    if (!(compression == 0 || (compression == 3 && (bpp == 32 || bpp == 16))))
         return fau_error_set(e, FAU_EUNSUPPORTED,
                              "\"%s\": compressed BMP (compression %u) is not supported", path,
                              compression);
-    if (compression == 3 && len >= 66) {
-        /* BI_BITFIELDS: only the standard BGRX masks are supported. */
-        if (le32(d + 54) != 0x00FF0000u || le32(d + 58) != 0x0000FF00u ||
-            le32(d + 62) != 0x000000FFu)
-            return fau_error_set(e, FAU_EUNSUPPORTED,
-                                 "\"%s\": 32-bit BMP with non-standard bit fields", path);
+    int rgb565 = 0;
+    if (compression == 3) {
+        /* BI_BITFIELDS: the masks follow the 40-byte header. Only the
+         * layouts OpenCV decodes are accepted: BGRX for 32-bit, 5-6-5 or
+         * 5-5-5 for 16-bit. */
+        if (len < 66)
+            return fau_error_set(e, FAU_EFORMAT, "\"%s\": BMP bit fields are truncated", path);
+        uint32_t rm = le32(d + 54), gm = le32(d + 58), bm = le32(d + 62);
+        if (bpp == 16 && rm == 0xF800u && gm == 0x07E0u && bm == 0x001Fu)
+            rgb565 = 1;
+        else if (!(bpp == 16 && rm == 0x7C00u && gm == 0x03E0u && bm == 0x001Fu) &&
+                 !(bpp == 32 && rm == 0x00FF0000u && gm == 0x0000FF00u && bm == 0x000000FFu))
+            return fau_error_set(e, FAU_EUNSUPPORTED, "\"%s\": BMP with unsupported bit fields",
+                                 path);
     }
 
     uint8_t pal[256][3];
@@ -98,7 +106,17 @@ int fau_image_decode_bmp(const char *path, const uint8_t *d, size_t len, fau_fra
         uint8_t *o = f->bgr + (size_t)y * f->bgr_stride;
         for (long long x = 0; x < w; x++, o += 3) {
             const uint8_t *c;
+            uint8_t px[3];
             switch (bpp) {
+            case 16: {
+                /* icvCvt_BGR5552BGR / icvCvt_BGR5652BGR_8u_C2C3R */
+                unsigned t = (unsigned)(s[2 * x] | s[2 * x + 1] << 8);
+                px[0] = (uint8_t)((t << 3) & 0xf8);
+                px[1] = (uint8_t)(rgb565 ? (t >> 3) & 0xfc : (t >> 2) & 0xf8);
+                px[2] = (uint8_t)(rgb565 ? (t >> 8) & 0xf8 : (t >> 7) & 0xf8);
+                c = px;
+                break;
+            }
             case 24: c = s + 3 * x; break;
             case 32: c = s + 4 * x; break;
             case 8: c = pal[s[x]]; break;

@@ -62,14 +62,10 @@ static uint32_t rd32(const uint8_t *p, int le)
               : (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-/* Orientation (1..8) from an APP1 "Exif" payload, 1 if absent or malformed
- * (OpenCV's ExifReader falls back to ORIENTATION_TL the same way). */
-static int exif_orientation(const uint8_t *p, size_t n)
+int fau_exif_orientation(const uint8_t *t, size_t tn)
 {
-    if (n < 14 || memcmp(p, "Exif\0\0", 6) != 0)
+    if (tn < 8)
         return 1;
-    const uint8_t *t = p + 6;
-    size_t tn = n - 6;
     int le;
     if (t[0] == 'I' && t[1] == 'I')
         le = 1;
@@ -94,10 +90,7 @@ static int exif_orientation(const uint8_t *p, size_t n)
     return 1;
 }
 
-/* ApplyExifOrientation (loadsave.cpp): 2 flip x, 3 flip both, 4 flip y,
- * 5 transpose, 6 transpose+flip x (90 cw), 7 transpose+flip both,
- * 8 transpose+flip y (270 cw). Maps src (w x h) into f. */
-static int apply_orientation(int o, const uint8_t *src, size_t sstride, int w, int h, fau_frame *f,
+int fau_apply_orientation(int o, const uint8_t *src, size_t sstride, int w, int h, fau_frame *f,
                              fau_error *e, const char *path)
 {
     int transpose = o >= 5;
@@ -170,7 +163,7 @@ int fau_image_decode_jpeg(const char *path, const uint8_t *data, size_t len, fau
     for (jpeg_saved_marker_ptr mk = cinfo.marker_list; mk; mk = mk->next) {
         if (mk->marker == JPEG_APP0 + 1 && mk->data_length >= 6 &&
             memcmp(mk->data, "Exif\0\0", 6) == 0) {
-            orientation = exif_orientation(mk->data, mk->data_length);
+            orientation = fau_exif_orientation(mk->data + 6, mk->data_length - 6);
             break;
         }
     }
@@ -244,7 +237,7 @@ int fau_image_decode_jpeg(const char *path, const uint8_t *data, size_t len, fau
         goto done;
     }
     if (orientation != 1)
-        rc = apply_orientation(orientation, tmp, dstride, w, h, f, e, path);
+        rc = fau_apply_orientation(orientation, tmp, dstride, w, h, f, e, path);
 done:
     if (created)
         jpeg_destroy_decompress(&cinfo);

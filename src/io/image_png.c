@@ -5,7 +5,8 @@
  * the high byte), png_set_strip_alpha (RGBA and tRNS are dropped, no
  * compositing), png_set_palette_to_rgb, png_set_expand_gray_1_2_4_to_8,
  * png_set_bgr for colour or png_set_gray_to_rgb for gray, interlace
- * handling. No gamma or colour-profile correction, as in OpenCV.
+ * handling. No gamma or colour-profile correction, as in OpenCV. An eXIf
+ * chunk before the image data sets the orientation imread applies.
  * The IHDR is checked by hand first, so a decompression bomb is refused
  * before libpng reads past it or anything is allocated for pixels. */
 #include <setjmp.h>
@@ -75,6 +76,8 @@ int fau_image_decode_png(const char *path, const uint8_t *data, size_t len, fau_
     png_infop info = png_create_info_struct(png);
     png_infop end_info = png_create_info_struct(png);
     png_bytep *volatile rows = NULL;
+    uint8_t *volatile tmp = NULL;
+    int orientation = 1;
     if (!info || !end_info) {
         rc = fau_error_set(e, FAU_ENOMEM, "\"%s\": cannot create a PNG reader", path);
         goto done;
@@ -94,9 +97,34 @@ int fau_image_decode_png(const char *path, const uint8_t *data, size_t len, fau_
         rc = fau_error_set(e, FAU_EFORMAT, "\"%s\": unsupported PNG bit depth %d", path, bit_depth);
         goto done;
     }
-    rc = fau_frame_reserve(f, (int)w, (int)h, e, path);
-    if (rc < 0)
-        goto done;
+#ifdef PNG_eXIf_SUPPORTED
+    /* PngDecoder::readHeader reads an eXIf chunk that precedes the image
+     * data (after png_read_info) and imread applies its orientation. */
+    {
+        png_uint_32 nexif = 0;
+        png_bytep exif = NULL;
+        if (png_get_valid(png, info, PNG_INFO_eXIf) && png_get_eXIf_1(png, info, &nexif, &exif) &&
+            exif && nexif > 0)
+            orientation = fau_exif_orientation(exif, nexif);
+    }
+#endif
+    uint8_t *dst;
+    size_t dstride;
+    if (orientation == 1) {
+        rc = fau_frame_reserve(f, (int)w, (int)h, e, path);
+        if (rc < 0)
+            goto done;
+        dst = f->bgr;
+        dstride = f->bgr_stride;
+    } else {
+        dstride = (size_t)w * 3;
+        tmp = malloc(dstride * h); /* w, h <= FAU_MAX_IMAGE_SIDE: no overflow */
+        if (!tmp) {
+            rc = fau_error_set(e, FAU_ENOMEM, "\"%s\": out of memory", path);
+            goto done;
+        }
+        dst = tmp;
+    }
 
     /* PngDecoder::readData, in OpenCV's order. */
     if (bit_depth == 16)
@@ -122,10 +150,13 @@ int fau_image_decode_png(const char *path, const uint8_t *data, size_t len, fau_
         goto done;
     }
     for (png_uint_32 y = 0; y < h; y++)
-        rows[y] = f->bgr + (size_t)y * f->bgr_stride;
+        rows[y] = dst + (size_t)y * dstride;
     png_read_image(png, rows);
     png_read_end(png, end_info);
+    if (orientation != 1)
+        rc = fau_apply_orientation(orientation, dst, dstride, (int)w, (int)h, f, e, path);
 done:
+    free(tmp);
     png_destroy_read_struct(&png, info ? &info : NULL, end_info ? &end_info : NULL);
     free(rows);
     return rc;

@@ -49,6 +49,18 @@ int fau_image_decode_png(const char *path, const uint8_t *data, size_t len, fau_
 int fau_image_decode_bmp(const char *path, const uint8_t *data, size_t len, fau_frame *f,
                          fau_error *e);
 
+/* EXIF orientation (1..8) from a TIFF-structured EXIF block (the APP1
+ * payload after "Exif\0\0", or a PNG eXIf chunk); 1 if absent or malformed,
+ * as OpenCV's ExifReader falls back to ORIENTATION_TL. */
+int fau_exif_orientation(const uint8_t *tiff, size_t n);
+
+/* ApplyExifOrientation (imgcodecs/src/loadsave.cpp): 2 flip x, 3 flip
+ * both, 4 flip y, 5 transpose, 6 transpose + flip x (90 cw), 7 transpose +
+ * flip both, 8 transpose + flip y (270 cw). Maps packed BGR src (w x h)
+ * into f, which is sized for the result. */
+int fau_apply_orientation(int o, const uint8_t *src, size_t sstride, int w, int h, fau_frame *f,
+                          fau_error *e, const char *path);
+
 typedef enum fau_image_type {
     FAU_IMAGE_UNKNOWN = 0,
     FAU_IMAGE_JPEG,

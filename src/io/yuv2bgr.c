@@ -75,9 +75,13 @@ static inline int sat16(int v)
     return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
 }
 
-/* av_clip_uintp2(v, 30) >> 22 of yuv2rgb_write_full. */
-static inline uint8_t clip30(int64_t v)
+/* av_clip_uintp2(v, 30) >> 22 of yuv2rgb_write_full, on the value
+ * swscale computes in unsigned 32-bit arithmetic and then reads as int:
+ * a sum past 2^31 (white luma plus strong chroma) wraps negative and clips
+ * to 0, and that is what FFmpeg outputs, so it is reproduced here. */
+static inline uint8_t clip30(int64_t wide)
 {
+    int32_t v = (int32_t)(uint32_t)(uint64_t)wide;
     if (v < 0)
         v = 0;
     if (v > (1 << 30) - 1)
