@@ -121,7 +121,7 @@ void fau_yuv_to_bgr(fau_yuv_layout layout, int full_range, const uint8_t *y, siz
             uint8_t *d = bgr + (size_t)r * bgr_stride;
             for (int x = 0; x < w; x++, d += 3) {
                 int64_t yy = (int64_t)((py[x] << 9) - y_off9) * c.y_mul + (1 << 21);
-                int64_t uu = (int64_t)(pu[x] - 128) << 9, vv = (int64_t)(pv[x] - 128) << 9;
+                int64_t uu = ((int64_t)pu[x] - 128) * 512, vv = ((int64_t)pv[x] - 128) * 512;
                 int64_t R = yy + vv * c.vr, G = yy + vv * c.vg + uu * c.ug, B = yy + uu * c.ub;
                 d[0] = clip30(B);
                 d[1] = clip30(G);
