@@ -14,6 +14,11 @@
 
 #include "io/media.h"
 
+#ifdef FAU_HAVE_FFMPEG
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+#endif
+
 /* ------------------------------------------------------------------ MD5 */
 /* RFC 1321, written out here so the test does not depend on FFmpeg. */
 typedef struct md5_ctx {
@@ -439,13 +444,96 @@ static void test_buffer_reuse(void **state)
     fau_media_close(&m);
 }
 
+#ifdef FAU_HAVE_FFMPEG
+/* Copies the first packets of video01.mp4 (stream copy) into an MP4 whose
+ * video stream carries a display matrix with av_display_rotation_get() ==
+ * degrees: what `ffmpeg -c copy -metadata:s:v rotate=degrees` writes. */
+static void remux_rotated(const char *out, int degrees, int npackets)
+{
+    AVFormatContext *in = NULL, *oc = NULL;
+    assert_int_equal(avformat_open_input(&in, fau_test_shared("media/video01.mp4"), NULL, NULL), 0);
+    assert_true(avformat_find_stream_info(in, NULL) >= 0);
+    int vi = av_find_best_stream(in, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    assert_true(vi >= 0);
+    assert_true(avformat_alloc_output_context2(&oc, NULL, "mp4", out) >= 0);
+    AVStream *os = avformat_new_stream(oc, NULL);
+    assert_non_null(os);
+    assert_true(avcodec_parameters_copy(os->codecpar, in->streams[vi]->codecpar) >= 0);
+    os->codecpar->codec_tag = 0;
+    os->time_base = in->streams[vi]->time_base;
+    uint8_t *sd = av_stream_new_side_data(os, AV_PKT_DATA_DISPLAYMATRIX, sizeof(int32_t) * 9);
+    assert_non_null(sd);
+    av_display_rotation_set((int32_t *)sd, -degrees); /* set() is clockwise, get() not */
+    assert_true(avio_open(&oc->pb, out, AVIO_FLAG_WRITE) >= 0);
+    assert_true(avformat_write_header(oc, NULL) >= 0);
+    AVPacket *pkt = av_packet_alloc();
+    int n = 0;
+    while (n < npackets && av_read_frame(in, pkt) >= 0) {
+        if (pkt->stream_index == vi) {
+            av_packet_rescale_ts(pkt, in->streams[vi]->time_base, os->time_base);
+            pkt->stream_index = 0;
+            pkt->pos = -1;
+            assert_true(av_interleaved_write_frame(oc, pkt) >= 0);
+            n++;
+        }
+        av_packet_unref(pkt);
+    }
+    assert_true(av_write_trailer(oc) >= 0);
+    av_packet_free(&pkt);
+    avio_closep(&oc->pb);
+    avformat_free_context(oc);
+    avformat_close_input(&in);
+}
+#endif
+
+/* Display-matrix rotation is applied as OpenCV 4.6 applies it (angle =
+ * cvRound(av_display_rotation_get), frame turned that many degrees
+ * clockwise); frames equal OpenCV's MD5s for ffmpeg-tagged copies. */
+static void test_rotation(void **state)
+{
+#ifdef FAU_HAVE_FFMPEG
+    const char *dir = fau_test_tmpdir();
+    static const int angles[] = {90, 180, 270};
+    for (int a = 0; a < 3; a++) {
+        char path[4096], key[64];
+        snprintf(path, sizeof path, "%s/rot%d.mp4", dir, angles[a]);
+        snprintf(key, sizeof key, "video01.mp4@rotate=%d", angles[a]);
+        remux_rotated(path, angles[a], 30);
+        fau_media *m = NULL;
+        fau_error e = {0};
+        assert_int_equal(fau_media_open(&m, path, NULL, &e), 0);
+        const fau_media_info *in = fau_media_get_info(m);
+        assert_int_equal(in->rotation, angles[a]);
+        fau_frame f = {0};
+        for (long k = 0; k < 3; k++) {
+            assert_int_equal(fau_media_next(m, &f, &e), 1);
+            const ref_md5 *ref = find_ref(key, k);
+            assert_non_null(ref);
+            assert_int_equal(f.width, ref->w);
+            assert_int_equal(f.height, ref->h);
+            assert_int_equal(in->width, ref->w);
+            char b[33], g[33];
+            frame_md5(&f, b, g);
+            if (strcmp(b, ref->bgr) != 0 || strcmp(g, ref->gray) != 0)
+                fail_msg("%s frame %ld differs from OpenCV", key, k);
+        }
+        fau_frame_free(&f);
+        fau_media_close(&m);
+    }
+#else
+    skip();
+#endif
+}
+
 int main(void)
 {
+    fau_media_quiet_backend_logs();
     load_refs();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest_images),
         cmocka_unit_test(test_manifest_videos),
         cmocka_unit_test(test_buffer_reuse),
+        cmocka_unit_test(test_rotation),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     free(refs);

@@ -11,8 +11,13 @@
  *    swscale's defaults apply (BT.601 matrix, range from the pixel format:
  *    yuvj* full, others limited) whatever the stream's colour tags say;
  *  - rotation from the display matrix side data applied with cv::rotate
- *    (CAP_PROP_ORIENTATION_AUTO is on by default):
- *    angle = -round(av_display_rotation_get()), wrapped to [0, 360);
+ *    (CAP_PROP_ORIENTATION_AUTO is on by default): OpenCV 4.6 takes
+ *    angle = cvRound(av_display_rotation_get()) wrapped to [0, 360) and
+ *    rotates the frame by that angle clockwise. av_display_rotation_get is
+ *    counter-clockwise, so for 90/270 this turns the picture the opposite
+ *    way from what players show (later OpenCV versions negate the angle);
+ *    we reproduce 4.6, since that is what OpenFace saw (checked with
+ *    python3-opencv 4.6 on copies of video01.mp4 tagged rotate=90/180/270);
  *  - fps = avg_frame_rate, else 1 / time_base (CvCapture_FFMPEG::get_fps);
  *    OpenFace replaces a non-positive or NaN value with 30;
  *  - frame count = nb_frames, else round(duration * fps).
@@ -333,8 +338,8 @@ int fau_video_ffmpeg_open(fau_media_reader *r, fau_media_info *info, const char 
     int rot = 0;
     if (dm) {
         double a = av_display_rotation_get((const int32_t *)dm);
-        if (a == a) {
-            rot = -(int)lrint(a);
+        if (a == a && fabs(a) < 1e6) {
+            rot = (int)lrint(a);
             if (rot < 0)
                 rot += 360;
         }
