@@ -65,6 +65,12 @@ static const expect expected[] = {
     {"audio_only.wav", "no video stream", 0},
     {"corrupt_middle.mp4", "decod", FAU_EDECODE},
     {"bad_sample_table.mp4", "decoded", 0},
+    {"truncated_first30k.mp4", "no moov box", FAU_EFORMAT},
+    {"box_size_overflow.mp4", "no moov box", FAU_EFORMAT},
+    {"clip with spaces \xc3\xbcn\xc3\xaf\x63\xc3\xb8\x64\xc3\xa9 \xe9\xa1\x94.mp4", "no moov box",
+     FAU_EFORMAT},
+    {"random_bytes.mp4", "not a readable video", FAU_EFORMAT},
+    {"text_file.avi", "not a readable video", FAU_EFORMAT},
 };
 
 static const expect *find_expect(const char *name)
@@ -91,6 +97,7 @@ static void test_bad_corpus(void **state)
     assert_non_null(d);
     struct dirent *de;
     int n = 0;
+    size_t matched = 0;
     while ((de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.' || strcmp(de->d_name, "README.md") == 0)
             continue;
@@ -123,6 +130,7 @@ static void test_bad_corpus(void **state)
             assert_int_equal(rc, FAU_EUNSUPPORTED);
             assert_non_null(strstr(e.msg, "FFmpeg"));
         } else if (x) {
+            matched++;
             if (x->code)
                 assert_int_equal(rc, x->code);
             if (!strstr(e.msg, x->needle))
@@ -132,6 +140,9 @@ static void test_bad_corpus(void **state)
     }
     closedir(d);
     assert_true(n >= 20);
+    /* Every named expectation met its file (the UTF-8 name included). */
+    if (have_ffmpeg())
+        assert_int_equal(matched, sizeof expected / sizeof expected[0]);
 }
 
 /* The damaged clip decodes 14 good frames first; by default the error is

@@ -88,6 +88,47 @@ static void vclose(void *st)
     free(s);
 }
 
+/* For a file that FFmpeg cannot open: if it is laid out as ISO BMFF
+ * (MP4/MOV: top-level boxes) but has no moov box, say so, which is what
+ * FFmpeg only logs ("moov atom not found"). Walks at most 4096 top-level
+ * box headers; returns "" when the file is not of that kind. */
+static const char *mp4_hint(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return "";
+    const char *hint = "";
+    uint64_t off = 0;
+    int saw_ftyp = 0;
+    for (int i = 0; i < 4096; i++) {
+        uint8_t h[16];
+        if (fseeko(fp, (off_t)off, SEEK_SET) != 0 || fread(h, 1, 8, fp) != 8)
+            break;
+        uint64_t size = (uint64_t)h[0] << 24 | (uint64_t)h[1] << 16 | (uint64_t)h[2] << 8 | h[3];
+        if (i == 0 && memcmp(h + 4, "ftyp", 4) != 0)
+            break;
+        saw_ftyp = 1;
+        if (memcmp(h + 4, "moov", 4) == 0) {
+            saw_ftyp = 0; /* has a moov: nothing to add */
+            break;
+        }
+        if (size == 1) {
+            if (fread(h + 8, 1, 8, fp) != 8)
+                break;
+            size = 0;
+            for (int k = 8; k < 16; k++)
+                size = size << 8 | h[k];
+        }
+        if (size < 8)
+            break; /* size 0 (to end of file) or invalid: no later box */
+        off += size;
+    }
+    fclose(fp);
+    if (saw_ftyp)
+        hint = "; the MP4/MOV has no moov box (truncated or incomplete file)";
+    return hint;
+}
+
 static double r2d(AVRational r)
 {
     return r.num == 0 || r.den == 0 ? 0.0 : (double)r.num / (double)r.den;
@@ -273,8 +314,8 @@ int fau_video_ffmpeg_open(fau_media_reader *r, fau_media_info *info, const char 
     if (ret < 0) {
         rc = fau_error_set(e, FAU_EFORMAT,
                            "\"%s\": not a readable video file: %s (unknown format, or a damaged or "
-                           "truncated container)",
-                           path, averr(ret, eb, sizeof eb));
+                           "truncated container)%s",
+                           path, averr(ret, eb, sizeof eb), mp4_hint(path));
         goto fail;
     }
     ret = avformat_find_stream_info(s->fmt, NULL);
