@@ -20,7 +20,8 @@
  *    python3-opencv 4.6 on copies of video01.mp4 tagged rotate=90/180/270);
  *  - fps = avg_frame_rate, else 1 / time_base (CvCapture_FFMPEG::get_fps);
  *    OpenFace replaces a non-positive or NaN value with 30;
- *  - frame count = nb_frames, else round(duration * fps).
+ *  - frame count = nb_frames, else round(duration * fps); with nb_frames
+ *    known, at most nb_frames + 1 frames are read (grabFrame's check).
  * Deliberate difference: OpenCV skips packets that fail to decode (up to
  * 4096 in a row) and goes on; here a decode error, a frame flagged corrupt
  * or a packet that silently yields no frame is fatal unless
@@ -57,6 +58,7 @@ typedef struct vstate {
     int allow_errors;
     int eof_sent, finished, have_frame;
     int64_t packets_sent, frames_out, errors_skipped;
+    int64_t nb_frames; /* the container's frame count, 0 if unknown */
     uint8_t *rot; /* rotation scratch, reused */
     size_t rot_cap;
 } vstate;
@@ -206,6 +208,13 @@ static int vnext(void *st, fau_frame *f, fau_error *e)
     char eb[128];
     if (s->finished)
         return 0;
+    /* CvCapture_FFMPEG::grabFrame refuses to grab once frame_number >
+     * nb_frames, so OpenFace never sees more than nb_frames + 1 frames of a
+     * file whose header undercounts them. */
+    if (s->nb_frames > 0 && s->frames_out > s->nb_frames) {
+        s->finished = 1;
+        return 0;
+    }
     for (long step = 0; step < FAU_VIDEO_MAX_STEPS; step++) {
         int ret = avcodec_receive_frame(s->dec, s->frame);
         if (ret == 0) {
@@ -398,6 +407,7 @@ int fau_video_ffmpeg_open(fau_media_reader *r, fau_media_info *info, const char 
         fps = 30.0;
     /* CvCapture_FFMPEG::get_total_frames */
     int64_t nbf = st->nb_frames;
+    s->nb_frames = st->nb_frames > 0 ? st->nb_frames : 0;
     if (nbf == 0) {
         double sec = (double)s->fmt->duration / (double)AV_TIME_BASE;
         if (sec < 0.000025)
