@@ -2,9 +2,16 @@
  * single images (JPEG/PNG/BMP via libjpeg-turbo/libpng or FFmpeg) and .y4m.
  * Frames come out as 8-bit BGR plus 8-bit gray in buffers owned by the
  * fau_frame and reused from frame to frame (no allocation once the size is
- * known). Timestamps follow OpenFace's SequenceCapture: frame index / fps
- * (fps from the container's average frame rate, 30 if unknown) for video,
- * 0 for image sequences and images. */
+ * known). Timestamps follow OpenFace's SequenceCapture: frame index * (1 / fps)
+ * (fps as OpenCV 4.6 reports CAP_PROP_FPS: the stream's average frame rate,
+ * else 1 / time base; 30 if that is not positive) for video, 0 for image
+ * sequences and images. Pixels are byte-identical with what OpenCV 4.6 gives
+ * OpenFace (VideoCapture::read / imread(IMREAD_COLOR), cvtColor(BGR2GRAY)).
+ *
+ * Errors: every function returns a negative fau_status and sets e (if not
+ * NULL) to one line naming the path (in double quotes, as given) and the
+ * problem. A fau_media is used by one thread at a time; separate objects are
+ * independent. */
 #ifndef FAU_IO_MEDIA_H
 #define FAU_IO_MEDIA_H
 
@@ -58,8 +65,12 @@ int fau_media_open(fau_media **m, const char *path, const fau_media_open_opts *o
 
 const fau_media_info *fau_media_get_info(const fau_media *m);
 
-/* Decodes the next frame into f (buffers reused). Returns 1 for a frame,
- * 0 at the end, a negative fau_status on error (message names the file). */
+/* Decodes the next frame into f (buffers reused: no allocation once f has
+ * held a frame of that size; f must be zeroed before its first use and freed
+ * with fau_frame_free). Returns 1 for a frame, 0 at the end, a negative
+ * fau_status on error (message names the file). By default a frame that
+ * fails to decode is an error (FAU_EDECODE), never silently skipped; after
+ * an error every later call fails too. */
 int fau_media_next(fau_media *m, fau_frame *f, fau_error *e);
 
 /* Path of the image the last frame came from (sequences and images), or the
@@ -68,9 +79,22 @@ const char *fau_media_current_path(const fau_media *m);
 
 void fau_media_close(fau_media **m);
 
-/* Loads one still image into f (BGR + gray). */
+/* Loads one still image into f (BGR + gray), as cv::imread(IMREAD_COLOR)
+ * followed by cvtColor(BGR2GRAY) would: the decoder is picked by the file's
+ * signature (JPEG, PNG, BMP), EXIF orientation of JPEGs is applied. */
 int fau_image_load(const char *path, fau_frame *f, fau_error *e);
 
+/* Frees f's buffers and zeroes it; accepts NULL and a zeroed frame. */
 void fau_frame_free(fau_frame *f);
+
+/* 1 if this build reads video files through FFmpeg, 0 if not (then only
+ * images, image directories and .y4m can be opened). */
+int fau_media_have_ffmpeg(void);
+
+/* Silences FFmpeg's own log output (av_log_set_level(AV_LOG_QUIET)). This
+ * is a process-wide FFmpeg setting, so the library never calls it by
+ * itself; the faceau command calls it once at start, since every problem is
+ * reported through fau_error anyway. No-op without FFmpeg. */
+void fau_media_quiet_backend_logs(void);
 
 #endif
