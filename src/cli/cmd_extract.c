@@ -33,8 +33,9 @@ static int scan_input(const fau_cli_args *a, const char *path)
     double t0 = now_s();
     int rc = fau_media_open(&m, path, &mo, &e);
     if (rc != FAU_OK) {
+        /* Whatever the status (a size cap is FAU_ENOMEM), the input is at fault. */
         fau_cli_error("%s", e.msg);
-        return fau_cli_exit_for(rc, 0);
+        return FAU_EXIT_INPUT;
     }
     const fau_media_info *info = fau_media_get_info(m);
     int64_t frames = 0;
@@ -49,7 +50,7 @@ static int scan_input(const fau_cli_args *a, const char *path)
     int code = FAU_EXIT_OK;
     if (rc < 0) {
         fau_cli_error("%s", e.msg);
-        code = fau_cli_exit_for(rc, 0);
+        code = FAU_EXIT_INPUT;
     } else if (!a->quiet) {
         printf("%s: %s, %s, %dx%d", path, kind_name(info->kind), info->codec, info->width,
                info->height);
