@@ -147,7 +147,7 @@ static int cen_missing(const fau_model_paths *paths, const char *clnf_rel, const
 static int read_clnf(fau_clnf_model *m, fau_lm_arena *a, const fau_model_paths *paths,
                      const char *clnf_rel, fau_error *e)
 {
-    char full[FAU_PATH_MAX], rel[FAU_PATH_MAX], line[LINE_MAX_LEN];
+    char file[FAU_PATH_MAX], full[FAU_PATH_MAX], rel[FAU_PATH_MAX], line[LINE_MAX_LEN];
     int n_ccnf = 0, n_cen = 0, n_svr = 0;
     fau_reader r;
     /* The listed files are read after the whole file, as Patch_experts::Read does. */
@@ -155,8 +155,8 @@ static int read_clnf(fau_clnf_model *m, fau_lm_arena *a, const fau_model_paths *
     if (!ccnf)
         return fau_error_set(e, FAU_ENOMEM, "out of memory reading %s", clnf_rel);
     char(*cen_loc)[FAU_PATH_MAX] = ccnf + MAX_LISTED;
-    int rc = resolve(paths, "", clnf_rel, m->rel_path, full, e);
-    if (rc || (rc = fau_reader_open(&r, full, e))) {
+    int rc = resolve(paths, "", clnf_rel, m->rel_path, file, e);
+    if (rc || (rc = fau_reader_open(&r, file, e))) {
         free(ccnf);
         return rc;
     }
@@ -346,12 +346,12 @@ static int parse_mapping(fau_reader *r, int lineno, char *s, fau_clnf_part *p, f
 static int read_main(fau_landmark_models *lm, fau_clnf_model *m, const fau_model_paths *paths,
                      const char *main_rel, int is_part, fau_error *e)
 {
-    char full[FAU_PATH_MAX], rel[FAU_PATH_MAX], line[LINE_MAX_LEN];
+    char file[FAU_PATH_MAX], full[FAU_PATH_MAX], rel[FAU_PATH_MAX], line[LINE_MAX_LEN];
     char main_rel_copy[FAU_PATH_MAX];
     fau_reader r;
     int have_detector = 0;
-    int rc = resolve(paths, "", main_rel, main_rel_copy, full, e);
-    if (rc || (rc = fau_reader_open(&r, full, e)))
+    int rc = resolve(paths, "", main_rel, main_rel_copy, file, e);
+    if (rc || (rc = fau_reader_open(&r, file, e)))
         return rc;
     while (!rc && r.pos < r.len) {
         int lineno = r.line;
