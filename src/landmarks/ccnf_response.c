@@ -194,3 +194,21 @@ void fau_ccnf_response(const fau_ccnf_expert *x, const float *sigma, const float
         for (size_t r = 0; r < blocks; r++)
             response[r] = response[r] - min;
 }
+
+int fau_ccnf_view_index(const fau_ccnf_patches *p, const float params_global[6])
+{
+    int idx = 0;
+    float best = 0;
+    for (int i = 0; i < p->n_views; i++) {
+        /* float - double, stored to float */
+        float v1 = (float)(params_global[1] - p->centers[i][0]);
+        float v2 = (float)(params_global[2] - p->centers[i][1]);
+        float v3 = (float)(params_global[3] - p->centers[i][2]);
+        float d = v1 * v1 + v2 * v2 + v3 * v3;
+        if (i == 0 || d < best) {
+            best = d;
+            idx = i;
+        }
+    }
+    return idx;
+}

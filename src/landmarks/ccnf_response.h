@@ -55,4 +55,9 @@ void fau_ccnf_response(const fau_ccnf_expert *x, const float *sigma, const float
 void fau_ccnf_im2col_norm(const float *area, size_t area_stride, int area_rows, int area_cols,
                           int width, int height, float *out);
 
+/* Patch_experts::GetViewIdx: the view whose centre (pitch, yaw, roll) is
+ * nearest to the rotation in params_global {scale, rx, ry, rz, tx, ty}
+ * (float arithmetic as OpenFace; the first of equals wins). */
+int fau_ccnf_view_index(const fau_ccnf_patches *p, const float params_global[6]);
+
 #endif
