@@ -136,7 +136,7 @@ void fau_ccnf_im2col_norm(const float *area, size_t area_stride, int area_rows, 
                 Mo[k] = in;
                 sum_sq += in * in;
             }
-            float norm = sqrtf(sum_sq);
+            float norm = sqrtf(sum_sq); /* = (float)sqrt((double)x), correctly rounded */
             if (norm == 0)
                 norm = 1;
             norm = (float)(1.0 / norm); /* double division, stored as float */
@@ -171,7 +171,9 @@ void fau_ccnf_response(const fau_ccnf_expert *x, const float *sigma, const float
             float dot = 0;
             for (int k = 0; k < cols; k++)
                 dot += w[k] * p[k];
-            /* *p += (2.0 * alpha) / (1.0 + exp(-q)): double, stored to float */
+            /* *p += (2.0 * alpha) / (1.0 + exp(-q)): double, stored to float. The
+             * unqualified exp on a float resolves to the C double exp with
+             * OpenFace's includes (checked against OpenCV 4.6/dlib headers). */
             resp[t] = (float)(resp[t] + (2.0 * alpha) / (1.0 + exp(-(double)dot)));
         }
     }

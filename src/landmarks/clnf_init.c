@@ -5,9 +5,12 @@
 
 void fau_clnf_euler_to_rotation(const float euler[3], float R[9])
 {
-    /* std::sin/cos on float arguments: the float overloads. */
-    float s1 = sinf(euler[0]), s2 = sinf(euler[1]), s3 = sinf(euler[2]);
-    float c1 = cosf(euler[0]), c2 = cosf(euler[1]), c3 = cosf(euler[2]);
+    /* RotationHelpers.h calls unqualified sin/cos on floats; with OpenFace's
+     * includes (OpenCV 4.6, dlib, libstdc++) only the C double functions are
+     * visible there (checked by compiling against those headers), so this is
+     * (float)sin((double)x), not sinf. */
+    float s1 = (float)sin(euler[0]), s2 = (float)sin(euler[1]), s3 = (float)sin(euler[2]);
+    float c1 = (float)cos(euler[0]), c2 = (float)cos(euler[1]), c3 = (float)cos(euler[2]);
     R[0] = c2 * c3;
     R[1] = -c2 * s3;
     R[2] = s2;

@@ -8,7 +8,8 @@
 
 #include "landmarks/pdm.h"
 
-/* Utilities::Euler2RotationMatrix (float, XYZ convention), R row-major 3x3. */
+/* Utilities::Euler2RotationMatrix (float, XYZ convention; sin/cos in double,
+ * rounded to float), R row-major 3x3. */
 void fau_clnf_euler_to_rotation(const float euler[3], float R[9]);
 
 /* PDM::CalcShape3D: out (3*n: x.., y.., z..) = mean + princ_comp * params_local.
