@@ -2,12 +2,32 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/mem.h"
 
-/* Large enough that the 68-point model set (about 25 MB) needs a few dozen
- * blocks, small enough that the eye models do not waste much. */
-#define BLOCK_BYTES (1u << 20)
+/* One transparent huge page: the model set (about 18 MB) then needs ~10
+ * blocks. Loading is dominated by first-touch page faults (measured: a
+ * 4 KB page fault per 4 KB of model data costs more than parsing it), so
+ * blocks are 2 MB aligned and advised as huge pages where the kernel
+ * supports it. */
+#define BLOCK_BYTES ((size_t)2 << 20)
+
+static unsigned char *block_alloc(size_t size)
+{
+    void *p = NULL;
+    if (size % BLOCK_BYTES == 0) {
+        if (posix_memalign(&p, BLOCK_BYTES, size) != 0)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(p, size, MADV_HUGEPAGE); /* advisory: failure is harmless */
+#endif
+        return p;
+    }
+    if (posix_memalign(&p, FAU_ALIGN, size) != 0)
+        return NULL;
+    return p;
+}
 
 struct fau_lm_block {
     fau_lm_block *next;
@@ -29,7 +49,10 @@ void *fau_lm_arena_alloc(fau_lm_arena *a, size_t n)
         b = malloc(sizeof *b);
         if (!b)
             return NULL;
-        b->data = fau_aligned_calloc(1, size);
+        /* not zeroed here: only the bytes handed out are cleared, so the
+         * unused tail of a block is never touched (page faults dominate the
+         * load time) */
+        b->data = block_alloc(size);
         if (!b->data) {
             free(b);
             return NULL;
@@ -40,6 +63,7 @@ void *fau_lm_arena_alloc(fau_lm_arena *a, size_t n)
         a->head = b;
     }
     void *p = b->data + b->used;
+    memset(p, 0, need);
     b->used += need;
     a->total += need;
     return p;
@@ -58,7 +82,7 @@ void fau_lm_arena_free(fau_lm_arena *a)
     fau_lm_block *b = a->head;
     while (b) {
         fau_lm_block *next = b->next;
-        fau_aligned_free(b->data);
+        free(b->data);
         free(b);
         b = next;
     }
