@@ -596,11 +596,11 @@ static void test_corrupt_binary(void **state)
     expect(dir, FAU_EUNSUPPORTED, "validator_cnn.txt", "type 2");
 }
 
-/* Cuts and byte flips all through a small patch file: every variant either
- * loads or fails cleanly (the sanitizer build checks for bad accesses). */
-static void test_fuzz_patch_file(void **state)
+/* Cuts and byte flips all through a model file: every variant either loads
+ * or fails cleanly with FAU_EFORMAT (the sanitizer build checks for bad
+ * accesses). kind 0: CCNF patch file, 1: validator. */
+static void fuzz_file(const char *rel, int kind, int iterations, size_t flip_span)
 {
-    const char *rel = "model/model_eye/patch_experts/ccnf_patches_1.50_synth_lid_.txt";
     size_t len;
     unsigned char *orig = (unsigned char *)fau_test_read_file(fau_test_models(rel), &len);
     assert_non_null(orig);
@@ -610,14 +610,14 @@ static void test_fuzz_patch_file(void **state)
     unsigned char *buf = malloc(len);
     assert_non_null(buf);
     uint32_t seed = 12345;
-    int failures = 0;
-    for (int it = 0; it < 200; it++) {
+    int failures = 0, half = iterations / 2;
+    for (int it = 0; it < iterations; it++) {
         memcpy(buf, orig, len);
         seed = seed * 1664525u + 1013904223u;
-        size_t keep = it < 100 ? (size_t)(seed % len) : len;
-        if (it >= 100) {
-            /* flip a byte in the first 2 KB, where the counts are */
-            size_t at = (seed >> 8) % 2048;
+        size_t keep = it < half ? (size_t)(seed % len) : len;
+        if (it >= half) {
+            /* flip a bit where the counts and headers are */
+            size_t at = (seed >> 8) % (flip_span < len ? flip_span : len);
             buf[at] ^= (unsigned char)(1u << (seed % 8));
         }
         FILE *f = fopen(path, "wb");
@@ -625,19 +625,37 @@ static void test_fuzz_patch_file(void **state)
         assert_int_equal(fwrite(buf, 1, keep, f), keep);
         fclose(f);
         fau_lm_arena a = {0};
-        fau_ccnf_patches p;
         fau_error e = {0};
-        int rc = fau_ccnf_patches_load(&p, &a, path, &e);
+        int rc;
+        if (kind == 0) {
+            fau_ccnf_patches p;
+            rc = fau_ccnf_patches_load(&p, &a, path, &e);
+        } else {
+            fau_validator v;
+            rc = fau_validator_load(&v, &a, path, &e);
+        }
         if (rc) {
             failures++;
-            assert_true(rc == FAU_EFORMAT || rc == FAU_ENOMEM);
+            if (rc != FAU_EFORMAT && rc != FAU_EUNSUPPORTED)
+                fail_msg("iteration %d: %d %s", it, rc, e.msg);
             assert_non_null(strstr(e.msg, "p.txt"));
         }
         fau_lm_arena_free(&a);
     }
-    assert_true(failures >= 100); /* every cut file fails */
+    assert_true(failures >= half); /* every cut file fails */
     free(buf);
     free(orig);
+}
+
+static void test_fuzz_patch_file(void **state)
+{
+    fuzz_file("model/model_eye/patch_experts/ccnf_patches_1.50_synth_lid_.txt", 0, 200, 2048);
+}
+
+static void test_fuzz_validator(void **state)
+{
+    /* the first view's header, layers and PAW lie in the first ~300 KB */
+    fuzz_file("model/detection_validation/validator_cnn.txt", 1, 60, 300000);
 }
 
 int main(void)
@@ -652,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_corrupt_text),
         cmocka_unit_test(test_corrupt_binary),
         cmocka_unit_test(test_fuzz_patch_file),
+        cmocka_unit_test(test_fuzz_validator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

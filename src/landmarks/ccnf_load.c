@@ -50,6 +50,9 @@ static int read_windows(fau_reader *r, fau_ccnf_patches *p, fau_lm_arena *a, fau
             return rc;
         int dim = win->window_size * win->window_size;
         size_t per = (size_t)dim * (size_t)dim;
+        if ((rc = fau_lm_need_bytes(r, (size_t)win->n_components, 12 + 4 * per,
+                                    "sigma components", e)))
+            return rc;
         win->components = fau_lm_arena_array(a, per * (size_t)win->n_components, sizeof(float));
         if (!win->components)
             return nomem(r, e);
@@ -143,6 +146,10 @@ static int read_expert(fau_reader *r, fau_ccnf_expert *x, int n_betas, fau_lm_ar
         int32_t pad;
         return fau_reader_bin_i32(r, &pad, e);
     }
+    /* tag, type, 3 doubles, matrix header, width*height floats */
+    if ((rc = fau_lm_need_bytes(r, (size_t)x->n_neurons,
+                                40 + 4 * (size_t)x->width * (size_t)x->height, "neurons", e)))
+        return rc;
     x->neurons = fau_lm_arena_array(a, (size_t)x->n_neurons, sizeof *x->neurons);
     x->weight_matrix =
         fau_lm_arena_array(a, (size_t)x->n_neurons * (size_t)x->wm_cols, sizeof(float));
@@ -220,6 +227,8 @@ static int read_patches(fau_reader *r, fau_ccnf_patches *p, fau_lm_arena *a, fau
      * sigma components (none when there are no windows). */
     int n_betas = p->n_windows > 0 ? p->windows[0].n_components : 0;
     size_t n_exp = (size_t)p->n_views * (size_t)p->n_points;
+    if ((rc = fau_lm_need_bytes(r, n_exp, 20, "patch experts", e)))
+        return rc;
     p->experts = fau_lm_arena_array(a, n_exp, sizeof *p->experts);
     if (!p->experts)
         return nomem(r, e);

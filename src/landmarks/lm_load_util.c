@@ -36,6 +36,15 @@ int fau_lm_bin_count(fau_reader *r, int lo, int hi, const char *what, int *v, fa
     return FAU_OK;
 }
 
+int fau_lm_need_bytes(fau_reader *r, size_t count, size_t each, const char *what, fau_error *e)
+{
+    size_t left = r->len - r->pos;
+    if (each && count > left / each)
+        return fau_lm_bad_bin(r, r->pos, e, "truncated: %zu %s need at least %zu bytes each, "
+                              "%zu bytes left", count, what, each, left);
+    return FAU_OK;
+}
+
 static const char *type_name(int t)
 {
     switch (t) {

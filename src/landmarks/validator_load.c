@@ -44,6 +44,9 @@ static int read_conv(fau_reader *r, fau_cnn_layer *L, fau_lm_arena *a, fau_error
     if ((rc = fau_lm_bin_count(r, 1, FAU_VALIDATOR_MAX_MAPS, "conv input maps", &L->n_in, e)) ||
         (rc = fau_lm_bin_count(r, 1, FAU_VALIDATOR_MAX_MAPS, "conv kernels", &L->n_kernels, e)))
         return rc;
+    if ((rc = fau_lm_need_bytes(r, (size_t)L->n_in * (size_t)L->n_kernels, 16, "conv kernels",
+                                e)))
+        return rc;
     L->biases = fau_lm_arena_array(a, (size_t)L->n_kernels, sizeof(float));
     if (!L->biases)
         return nomem(r, e);
@@ -72,6 +75,11 @@ static int read_conv(fau_reader *r, fau_cnn_layer *L, fau_lm_arena *a, fau_error
             }
             L->kh = m.rows;
             L->kw = m.cols;
+            if ((rc = fau_lm_need_bytes(r, n_kern - 1, 12 + 4 * (size_t)(L->kh * L->kw),
+                                        "conv kernels", e))) {
+                fau_matd_free(&m);
+                return rc;
+            }
             L->kernels = fau_lm_arena_array(a, n_kern * (size_t)(L->kh * L->kw), sizeof(float));
             if (!L->kernels) {
                 fau_matd_free(&m);
@@ -300,6 +308,8 @@ static int read_view(fau_reader *r, fau_validator_view *v, int view, fau_lm_aren
     }
     if ((rc = fau_lm_bin_count(r, 1, FAU_VALIDATOR_MAX_LAYERS, "network depth", &v->n_layers, e)))
         goto done;
+    if ((rc = fau_lm_need_bytes(r, (size_t)v->n_layers, 4, "layers", e)))
+        goto done;
     v->layers = fau_lm_arena_array(a, (size_t)v->n_layers, sizeof *v->layers);
     if (!v->layers) {
         rc = nomem(r, e);
@@ -343,6 +353,8 @@ static int read_validator(fau_reader *r, fau_validator *out, fau_lm_arena *a, fa
     out->type = type;
     if ((rc = fau_lm_bin_count(r, 1, FAU_VALIDATOR_MAX_VIEWS, "number of views", &out->n_views,
                                e)))
+        return rc;
+    if ((rc = fau_lm_need_bytes(r, (size_t)out->n_views, 12 + 24, "views", e)))
         return rc;
     out->views = fau_lm_arena_array(a, (size_t)out->n_views, sizeof *out->views);
     if (!out->views)
