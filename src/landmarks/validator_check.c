@@ -25,7 +25,6 @@ static void view_sizes(const fau_validator_view *vw, size_t *maps, size_t *im2co
 {
     size_t m = (size_t)vw->paw.rows * (size_t)vw->paw.cols;
     size_t c = 0;
-    int rows = vw->paw.rows, cols = vw->paw.cols;
     for (int l = 0; l < vw->n_layers; l++) {
         const fau_cnn_layer *L = &vw->layers[l];
         size_t out = (size_t)L->out_maps * (size_t)L->out_rows * (size_t)L->out_cols;
@@ -36,11 +35,7 @@ static void view_sizes(const fau_validator_view *vw, size_t *maps, size_t *im2co
             if (n > c)
                 c = n;
         }
-        rows = L->out_rows;
-        cols = L->out_cols;
     }
-    (void)rows;
-    (void)cols;
     *maps = m;
     *im2col = c;
 }
