@@ -1,0 +1,216 @@
+#include "landmarks/ccnf_response.h"
+
+#include <math.h>
+#include <string.h>
+
+const fau_ccnf_window *fau_ccnf_sigma_window(const fau_ccnf_patches *sigma_file, int window_size)
+{
+    const fau_ccnf_window *found = NULL;
+    for (int w = 0; w < sigma_file->n_windows; w++) {
+        const fau_ccnf_window *win = &sigma_file->windows[w];
+        /* "window_size*window_size == sigma_components[w][0].rows", last match wins */
+        if (win->n_components > 0 && win->window_size == window_size)
+            found = win;
+    }
+    return found;
+}
+
+size_t fau_ccnf_sigma_scratch(int window_size)
+{
+    size_t d = (size_t)window_size * (size_t)window_size;
+    return 2 * d * d;
+}
+
+/* In-place inverse of the symmetric positive definite n x n matrix in a
+ * (double) through its Cholesky factor; 0 on success. */
+static int spd_inverse(double *a, double *inv, int n)
+{
+    /* a = L L^T, L stored in the lower triangle of a */
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j <= i; j++) {
+            double s = a[i * n + j];
+            for (int k = 0; k < j; k++)
+                s -= a[i * n + k] * a[j * n + k];
+            if (i == j) {
+                if (!(s > 0))
+                    return -1;
+                a[i * n + i] = sqrt(s);
+            } else {
+                a[i * n + j] = s / a[j * n + j];
+            }
+        }
+    }
+    /* inv = L^-T L^-1, column by column of the identity */
+    for (int c = 0; c < n; c++) {
+        double *x = inv + (size_t)c * (size_t)n; /* column c, stored as a row */
+        for (int i = 0; i < n; i++) {
+            double s = i == c ? 1.0 : 0.0;
+            for (int k = 0; k < i; k++)
+                s -= a[i * n + k] * x[k];
+            x[i] = s / a[i * n + i];
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            double s = x[i];
+            for (int k = i + 1; k < n; k++)
+                s -= a[k * n + i] * x[k];
+            x[i] = s / a[i * n + i];
+        }
+    }
+    return 0;
+}
+
+int fau_ccnf_sigma(const fau_ccnf_expert *x, const fau_ccnf_window *win, int window_size,
+                   float *sigma, double *scratch)
+{
+    if (x->n_neurons == 0 || window_size < 1)
+        return FAU_EINVAL;
+    int n_betas = win ? win->n_components : 0;
+    if (n_betas > x->n_betas)
+        return FAU_EINVAL;
+    int d = window_size * window_size;
+    size_t dd = (size_t)d * (size_t)d;
+    /* sum_alphas is a float accumulating doubles: float = float + double */
+    float sum_alphas = 0;
+    for (int a = 0; a < x->n_neurons; a++)
+        sum_alphas = (float)(sum_alphas + x->neurons[a].alpha);
+    /* q2 = q2 + (float)beta * component: OpenCV scaleAdd in float,
+     * component * beta rounded, then added. */
+    float *q2 = sigma; /* reuse the output as the float accumulator */
+    memset(q2, 0, dd * sizeof(float));
+    for (int b = 0; b < n_betas; b++) {
+        float beta = (float)x->betas[b];
+        const float *comp = win->components + (size_t)b * dd;
+        for (size_t i = 0; i < dd; i++) {
+            float prod = comp[i] * beta;
+            q2[i] = prod + q2[i];
+        }
+    }
+    /* SigmaInv = 2 * (q1 + q2), q1 = sum_alphas * I */
+    double *a = scratch, *inv = scratch + dd;
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++) {
+            float q = q2[(size_t)i * d + j];
+            if (i == j)
+                q = sum_alphas + q;
+            a[(size_t)i * d + j] = (double)(2 * q);
+        }
+    if (spd_inverse(a, inv, d))
+        return FAU_EFORMAT;
+    /* inv holds column c of the inverse in its row c */
+    for (int i = 0; i < d; i++)
+        for (int j = 0; j < d; j++)
+            sigma[(size_t)i * d + j] = (float)inv[(size_t)j * d + i];
+    return FAU_OK;
+}
+
+size_t fau_ccnf_response_scratch(const fau_ccnf_expert *x, int window_size)
+{
+    size_t blocks = (size_t)window_size * (size_t)window_size;
+    size_t cols = (size_t)(1 + x->width * x->height);
+    return blocks * cols + 2 * blocks;
+}
+
+void fau_ccnf_im2col_norm(const float *area, size_t area_stride, int area_rows, int area_cols,
+                          int width, int height, float *out)
+{
+    int yB = area_rows - height + 1, xB = area_cols - width + 1;
+    int cols = width * height + 1;
+    size_t row = 0;
+    for (int j = 0; j < xB; j++)
+        for (int i = 0; i < yB; i++, row++) {
+            float *Mo = out + row * (size_t)cols;
+            float sum = 0;
+            Mo[0] = 1.0f;
+            for (int yy = 0; yy < height; yy++) {
+                const float *Mi = area + (size_t)(i + yy) * area_stride;
+                for (int xx = 0; xx < width; xx++) {
+                    float in = Mi[j + xx];
+                    sum += in;
+                    Mo[1 + xx * height + yy] = in;
+                }
+            }
+            float mean = sum / (float)(width * height);
+            float sum_sq = 0;
+            for (int k = 1; k < cols; k++) {
+                float in = Mo[k] - mean;
+                Mo[k] = in;
+                sum_sq += in * in;
+            }
+            float norm = sqrtf(sum_sq); /* = (float)sqrt((double)x), correctly rounded */
+            if (norm == 0)
+                norm = 1;
+            norm = (float)(1.0 / norm); /* double division, stored as float */
+            for (int k = 1; k < cols; k++)
+                Mo[k] *= norm;
+        }
+}
+
+void fau_ccnf_response(const fau_ccnf_expert *x, const float *sigma, const float *area,
+                       size_t area_stride, int window_size, float *scratch, float *response)
+{
+    int ws = window_size;
+    size_t blocks = (size_t)ws * (size_t)ws;
+    if (x->n_neurons == 0) {
+        memset(response, 0, blocks * sizeof(float));
+        return;
+    }
+    int cols = x->wm_cols;
+    float *im2col = scratch;
+    float *resp = im2col + blocks * (size_t)cols; /* block order (x-major) */
+    float *vec = resp + blocks;                   /* transposed: row = y */
+    fau_ccnf_im2col_norm(area, area_stride, ws + x->height - 1, ws + x->width - 1, x->width,
+                         x->height, im2col);
+    memset(resp, 0, blocks * sizeof(float));
+    for (int n = 0; n < x->n_neurons; n++) {
+        double alpha = x->neurons[n].alpha;
+        if (!(alpha > 1e-4))
+            continue; /* too small to matter, skipped as in OpenFace */
+        const float *w = x->weight_matrix + (size_t)n * (size_t)cols;
+        for (size_t t = 0; t < blocks; t++) {
+            const float *p = im2col + t * (size_t)cols;
+            float dot = 0;
+            for (int k = 0; k < cols; k++)
+                dot += w[k] * p[k];
+            /* *p += (2.0 * alpha) / (1.0 + exp(-q)): double, stored to float. The
+             * unqualified exp on a float resolves to the C double exp with
+             * OpenFace's includes (checked against OpenCV 4.6/dlib headers). */
+            resp[t] = (float)(resp[t] + (2.0 * alpha) / (1.0 + exp(-(double)dot)));
+        }
+    }
+    /* response.t(): block t = j*ws + i (x = j, y = i) goes to row i, col j */
+    for (int j = 0; j < ws; j++)
+        for (int i = 0; i < ws; i++)
+            vec[(size_t)i * ws + j] = resp[(size_t)j * ws + i];
+    /* out = Sigma * vec */
+    float min = INFINITY;
+    for (size_t r = 0; r < blocks; r++) {
+        const float *s = sigma + r * blocks;
+        float acc = 0;
+        for (size_t k = 0; k < blocks; k++)
+            acc += s[k] * vec[k];
+        response[r] = acc;
+        if (acc < min)
+            min = acc;
+    }
+    if (min < 0)
+        for (size_t r = 0; r < blocks; r++)
+            response[r] = response[r] - min;
+}
+
+int fau_ccnf_view_index(const fau_ccnf_patches *p, const float params_global[6])
+{
+    int idx = 0;
+    float best = 0;
+    for (int i = 0; i < p->n_views; i++) {
+        /* float - double, stored to float */
+        float v1 = (float)(params_global[1] - p->centers[i][0]);
+        float v2 = (float)(params_global[2] - p->centers[i][1]);
+        float v3 = (float)(params_global[3] - p->centers[i][2]);
+        float d = v1 * v1 + v2 * v2 + v3 * v3;
+        if (i == 0 || d < best) {
+            best = d;
+            idx = i;
+        }
+    }
+    return idx;
+}

@@ -1,0 +1,34 @@
+/* Running the CNN landmark validator (DetectionValidator::Check, CheckCNN,
+ * NormaliseWarpedToVector, GetViewId, PAW::Warp / CalcCoeff / WarpRegion and
+ * cv::remap INTER_LINEAR as OpenCV 4.6 does it for float images).
+ *
+ * Exactness: the warp (PAW coefficients, map, OpenCV's 1/32-pixel bilinear
+ * remap) and the normalisation are reproduced operation by operation; the
+ * convolutions, which OpenFace runs through OpenBLAS sgemm, are summed here
+ * in a fixed order (float, ascending), and the fully connected layers in
+ * double like OpenCV's small-matrix gemm. The result is the argmax bin of
+ * the last layer, so these last-bit differences change it only on near ties. */
+#ifndef FAU_LANDMARKS_VALIDATOR_CHECK_H
+#define FAU_LANDMARKS_VALIDATOR_CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "landmarks/validator.h"
+
+/* GetViewId: nearest orientation (Euclidean, radians), first on ties. */
+int fau_validator_view_id(const fau_validator *v, const double orientation[3]);
+
+/* Floats of scratch fau_validator_check needs (any view). */
+size_t fau_validator_scratch_floats(const fau_validator *v);
+
+/* DetectionValidator::Check: confidence in [0, 1] (0.5 * (1 - dec)) that
+ * landmarks (2n floats, x.. then y.., image pixels) fit the face in the
+ * 8-bit grey image; 0 when the landmark box is degenerate. The view comes
+ * from orientation (pitch, yaw, roll in radians). warped_out, if not NULL,
+ * receives the warped face (paw.rows x paw.cols floats) for tests. */
+float fau_validator_check(const fau_validator *v, const double orientation[3],
+                          const uint8_t *image, int width, int height, size_t stride,
+                          const float *landmarks, float *scratch, float *warped_out);
+
+#endif
