@@ -50,12 +50,15 @@ int fau_create(fau_ctx **out, const fau_options *opts, char *err_buf, size_t err
         memcpy(&c->opts, opts, n);
         c->opts.struct_size = sizeof c->opts;
     }
-    if (fau_models_locate(&c->models, c->opts.models_dir, &err) != FAU_OK) {
-        free(c);
-        goto fail;
-    }
+    if (fau_models_locate(&c->models, c->opts.models_dir, &err) != FAU_OK)
+        goto fail_ctx;
+    if (c->opts.load_landmarks &&
+        fau_landmark_models_load(&c->landmarks, &c->models, c->opts.landmark_model, &err) != FAU_OK)
+        goto fail_ctx;
     *out = c;
     return FAU_OK;
+fail_ctx:
+    fau_destroy(&c);
 fail:
     if (err_buf && err_len)
         snprintf(err_buf, err_len, "%s", err.msg);
@@ -66,6 +69,7 @@ void fau_destroy(fau_ctx **ctx)
 {
     if (!ctx || !*ctx)
         return;
+    fau_landmark_models_free(&(*ctx)->landmarks);
     free(*ctx);
     *ctx = NULL;
 }

@@ -6,11 +6,13 @@
 #include "faceau.h"
 #include "core/error.h"
 #include "core/models_path.h"
+#include "landmarks/clnf_model.h"
 
 struct fau_ctx {
     fau_options opts;
     fau_model_paths models;
     fau_error err;
+    fau_landmark_models *landmarks; /* CLNF, parts and validator */
 };
 
 #endif
