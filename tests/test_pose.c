@@ -23,7 +23,8 @@
 typedef struct table {
     int ncols, nrows;
     char **names;
-    double *v; /* nrows x ncols */
+    double *v;        /* nrows x ncols */
+    char (*call)[16]; /* text of the stage dumps' "call" column, per row */
 } table;
 
 static void table_free(table *t)
@@ -32,6 +33,7 @@ static void table_free(table *t)
         free(t->names[i]);
     free(t->names);
     free(t->v);
+    free(t->call);
     memset(t, 0, sizeof(*t));
 }
 
@@ -70,10 +72,16 @@ static int table_load(table *t, const char *path)
     }
     int rcap = 64;
     t->v = malloc(sizeof(double) * (size_t)rcap * (size_t)t->ncols);
+    t->call = calloc((size_t)rcap, sizeof(*t->call));
+    int c_call = -1;
+    for (int i = 0; i < t->ncols; i++)
+        if (strcmp(t->names[i], "call") == 0)
+            c_call = i;
     while ((line = strtok_r(NULL, "\n", &save))) {
         if (t->nrows == rcap) {
             rcap *= 2;
             t->v = realloc(t->v, sizeof(double) * (size_t)rcap * (size_t)t->ncols);
+            t->call = realloc(t->call, sizeof(*t->call) * (size_t)rcap);
         }
         double *row = t->v + (size_t)t->nrows * (size_t)t->ncols;
         char *p = line;
@@ -83,6 +91,12 @@ static int table_load(table *t, const char *path)
             row[c] = strtod(p, &end);
             if (end == p) /* non-numeric cell (stage 'call' names) */
                 row[c] = NAN;
+            if (c == c_call) {
+                size_t k = strcspn(p, ",");
+                k = k < 15 ? k : 15;
+                memcpy(t->call[t->nrows], p, k);
+                t->call[t->nrows][k] = 0;
+            }
             p = strchr(p, ',');
             if (!p)
                 break;
@@ -174,11 +188,16 @@ static int same_printed(float ours, double golden)
     return strcmp(a, b) == 0;
 }
 
-static stats check_csv(const char *csv, const char *media, const fau_pdm *pdm)
+/* stage: NULL, or a clnf_scales.csv stage dump whose last row per frame/face
+ * holds the same landmarks and parameters printed with %.9g (exact floats;
+ * the hp CSV's 9 decimals drop bits of small parameters). */
+static stats check_csv(const char *csv, const char *media, const fau_pdm *pdm, const char *stage)
 {
-    table t;
+    table t, sg;
     stats st = { 0 };
     assert_int_equal(table_load(&t, fau_test_shared(csv)), 0);
+    if (stage)
+        assert_int_equal(table_load(&sg, fau_test_shared(stage)), 0);
     int w, h;
     manifest_size(media, &w, &h);
     float fx, fy, cx, cy;
@@ -192,18 +211,40 @@ static stats check_csv(const char *csv, const char *media, const fau_pdm *pdm)
     int c_p0 = coln(&t, "p_", 0);
     assert_true(c_x >= 0 && c_y >= 0 && c_X >= 0 && c_p0 >= 0);
 
+    /* input columns: the golden's own, or the stage dump's final rows */
+    const table *in = &t;
+    int s_x = c_x, s_y = c_y, s_scale = c_scale, s_p0 = c_p0, srow = -1;
+    if (stage) {
+        in = &sg;
+        s_x = coln(&sg, "x_", 0);
+        s_y = coln(&sg, "y_", 0);
+        s_scale = col(&sg, "p_scale");
+        s_p0 = coln(&sg, "q_", 0);
+        assert_true(s_x >= 0 && s_y >= 0 && s_scale >= 0 && s_p0 >= 0);
+    }
+
     float lmk[2 * 68], shape[3 * 68], cam[3 * 68], pg[6], pl[64], pose[6];
     for (int r = 0; r < t.nrows; r++) {
+        int ir = r;
+        if (stage) {
+            /* row r of the golden = the r-th final state of the dump */
+            const int c_key = col(&sg, c_success >= 0 ? "frame" : "face");
+            do
+                srow++;
+            while (srow + 1 < sg.nrows && cell(&sg, srow + 1, c_key) == cell(&sg, srow, c_key));
+            assert_true(srow < sg.nrows);
+            ir = srow;
+        }
         if (c_success >= 0 && cell(&t, r, c_success) != 1)
             continue;
         for (int i = 0; i < n; i++) {
-            lmk[i] = (float)cell(&t, r, c_x + i);
-            lmk[n + i] = (float)cell(&t, r, c_y + i);
+            lmk[i] = (float)cell(in, ir, s_x + i);
+            lmk[n + i] = (float)cell(in, ir, s_y + i);
         }
         for (int i = 0; i < 6; i++)
-            pg[i] = (float)cell(&t, r, c_scale + i);
+            pg[i] = (float)cell(in, ir, s_scale + i);
         for (int i = 0; i < pdm->n_modes; i++)
-            pl[i] = (float)cell(&t, r, c_p0 + i);
+            pl[i] = (float)cell(in, ir, s_p0 + i);
         calc_shape3d(pdm, pl, shape);
         assert_int_equal(fau_pose_estimate(lmk, shape, n, pg, fx, fy, cx, cy, pose), 0);
 
@@ -224,9 +265,11 @@ static stats check_csv(const char *csv, const char *media, const fau_pdm *pdm)
             st.shape = fmax(st.shape, fabs(cam[i] - cell(&t, r, c_X + i)));
         st.rows++;
     }
-    print_message("%-44s rows %4d  pose exact %4d  max|dT| %.3g mm  max|dR| %.3g rad  max|dXYZ| %.3g mm\n",
-                  csv, st.rows, st.exact_pose, st.t, st.r, st.shape);
+    print_message("%-44s%s rows %4d  pose exact %4d  max|dT| %.3g mm  max|dR| %.3g rad  max|dXYZ| %.3g mm\n",
+                  csv, stage ? " (stage in)" : "", st.rows, st.exact_pose, st.t, st.r, st.shape);
     table_free(&t);
+    if (stage)
+        table_free(&sg);
     return st;
 }
 
@@ -250,14 +293,18 @@ static void assert_stats(stats st)
 static void test_pose_video01(void **state)
 {
     fau_pdm *pdm = load_face_pdm();
-    assert_stats(check_csv("golden/hp/video01.csv", "video01.mp4", pdm));
+    assert_stats(check_csv("golden/hp/video01.csv", "video01.mp4", pdm, NULL));
+    assert_stats(check_csv("golden/hp/video01.csv", "video01.mp4", pdm,
+                           "golden/stages/video01/clnf_scales.csv"));
     fau_pdm_free(&pdm);
 }
 
 static void test_pose_gaze_eyes(void **state)
 {
     fau_pdm *pdm = load_face_pdm();
-    assert_stats(check_csv("golden/hp/gaze_eyes_vp9.csv", "gaze_eyes_vp9.webm", pdm));
+    assert_stats(check_csv("golden/hp/gaze_eyes_vp9.csv", "gaze_eyes_vp9.webm", pdm, NULL));
+    assert_stats(check_csv("golden/hp/gaze_eyes_vp9.csv", "gaze_eyes_vp9.webm", pdm,
+                           "golden/stages/gaze_eyes_vp9/clnf_scales.csv"));
     fau_pdm_free(&pdm);
 }
 
@@ -266,22 +313,24 @@ static void test_pose_portrait(void **state)
     /* 720x1280: non-4:3 frame, where fx != 500 * width / 640. */
     fau_pdm *pdm = load_face_pdm();
     assert_stats(check_csv("golden/hp/talking_glasses_portrait_720x1280.csv",
-                           "talking_glasses_portrait_720x1280.mp4", pdm));
+                           "talking_glasses_portrait_720x1280.mp4", pdm, NULL));
     fau_pdm_free(&pdm);
 }
 
 static void test_pose_images(void **state)
 {
     fau_pdm *pdm = load_face_pdm();
-    assert_stats(check_csv("golden/hp/images/multi_face_5.csv", "images/multi_face_5.jpg", pdm));
-    assert_stats(check_csv("golden/hp/images/turned_face_3q.csv", "images/turned_face_3q.jpg", pdm));
+    assert_stats(check_csv("golden/hp/images/multi_face_5.csv", "images/multi_face_5.jpg", pdm, NULL));
+    assert_stats(check_csv("golden/hp/images/multi_face_5.csv", "images/multi_face_5.jpg", pdm,
+                           "golden/stages/multi_face_5/clnf_scales.csv"));
+    assert_stats(check_csv("golden/hp/images/turned_face_3q.csv", "images/turned_face_3q.jpg", pdm, NULL));
     fau_pdm_free(&pdm);
 }
 
 /* Eye part models: CLNF::GetShape of left_eye_28 / right_eye_28 from the
  * part model's final landmarks and parameters (stage dump, %.9g = exact
  * floats) against the golden eye_lmk_X/Y/Z (eye 0 = left_eye_28). */
-static void check_eyes(const char *clip, const char *media, int has_frames)
+static void check_eyes(const char *clip, const char *stage, const char *media, int has_frames)
 {
     char path[256];
     snprintf(path, sizeof path, "golden/hp/%s.csv", clip);
@@ -293,6 +342,9 @@ static void check_eyes(const char *clip, const char *media, int has_frames)
     fau_pose_default_intrinsics(w, h, &fx, &fy, &cx, &cy);
     const int gX = coln(&g, "eye_lmk_X_", 0);
     assert_true(gX >= 0);
+    table sc;
+    snprintf(path, sizeof path, "golden/stages/%s/clnf_scales.csv", stage);
+    assert_int_equal(table_load(&sc, fau_test_shared(path)), 0);
     double maxd = 0;
     int frames = 0;
 
@@ -305,7 +357,7 @@ static void check_eyes(const char *clip, const char *media, int has_frames)
         assert_int_equal(fau_pdm_load(&pdm, fau_test_models(pdmfile), &e), 0);
         assert_int_equal(pdm->n_points, 28);
         table s;
-        snprintf(path, sizeof path, "golden/stages/%s/clnf_part_%s.csv", clip, part);
+        snprintf(path, sizeof path, "golden/stages/%s/clnf_part_%s.csv", stage, part);
         assert_int_equal(table_load(&s, fau_test_shared(path)), 0);
         const int c_frame = col(&s, has_frames ? "frame" : "face");
         const int c_x = coln(&s, "x_", 0), c_y = coln(&s, "y_", 0);
@@ -313,20 +365,41 @@ static void check_eyes(const char *clip, const char *media, int has_frames)
         assert_true(c_frame >= 0 && c_x >= 0 && c_y >= 0 && c_pg >= 0 && c_q >= 0);
 
         for (int r = 0; r < s.nrows; r++) {
-            /* the last row of each frame/face is the model's final state */
-            if (r + 1 < s.nrows && cell(&s, r + 1, c_frame) == cell(&s, r, c_frame))
+            /* The final state of a frame/face is its last row, except on
+             * multi-hypothesis frames, where DetectLandmarksInImageMultiHypBasic
+             * restores the part models of the best hypothesis (clnf_scales.csv
+             * "best" row, its index in the scale column). */
+            int last = r + 1 >= s.nrows || cell(&s, r + 1, c_frame) != cell(&s, r, c_frame);
+            if (!last)
                 continue;
-            const int grow = has_frames ? (int)cell(&s, r, c_frame) - 1 : (int)cell(&s, r, c_frame);
+            int use = r;
+            if (strncmp(s.call[r], "hyp", 3) == 0) {
+                int best = -1;
+                const int sc_frame = col(&sc, has_frames ? "frame" : "face"), sc_scale = col(&sc, "scale");
+                for (int k = 0; k < sc.nrows; k++)
+                    if (cell(&sc, k, sc_frame) == cell(&s, r, c_frame) && strcmp(sc.call[k], "best_hyp") == 0)
+                        best = (int)cell(&sc, k, sc_scale);
+                if (best >= 0) {
+                    char want[16];
+                    snprintf(want, sizeof want, "hyp%d", best);
+                    int rr = r;
+                    while (rr >= 0 && cell(&s, rr, c_frame) == cell(&s, r, c_frame) && strcmp(s.call[rr], want) != 0)
+                        rr--;
+                    assert_true(rr >= 0 && strcmp(s.call[rr], want) == 0);
+                    use = rr; /* last row of the best hypothesis */
+                }
+            }
+            const int grow = has_frames ? (int)cell(&s, use, c_frame) - 1 : (int)cell(&s, use, c_frame);
             assert_true(grow >= 0 && grow < g.nrows);
             float lmk[56], pg[6], q[64], shape[84], cam[84];
             for (int i = 0; i < 28; i++) {
-                lmk[i] = (float)cell(&s, r, c_x + i);
-                lmk[28 + i] = (float)cell(&s, r, c_y + i);
+                lmk[i] = (float)cell(&s, use, c_x + i);
+                lmk[28 + i] = (float)cell(&s, use, c_y + i);
             }
             for (int i = 0; i < 6; i++)
-                pg[i] = (float)cell(&s, r, c_pg + i);
+                pg[i] = (float)cell(&s, use, c_pg + i);
             for (int i = 0; i < pdm->n_modes; i++)
-                q[i] = (float)cell(&s, r, c_q + i);
+                q[i] = (float)cell(&s, use, c_q + i);
             calc_shape3d(pdm, q, shape);
             fau_pose_shape_camera(lmk, shape, 28, pg, fx, fy, cx, cy, cam);
             for (int k = 0; k < 3; k++)
@@ -342,12 +415,14 @@ static void check_eyes(const char *clip, const char *media, int has_frames)
     assert_true(frames > 0);
     assert_true(maxd <= 1e-3);
     table_free(&g);
+    table_free(&sc);
 }
 
 static void test_pose_eye_shapes(void **state)
 {
-    check_eyes("gaze_eyes_vp9", "gaze_eyes_vp9.webm", 1);
-    check_eyes("images/turned_face_3q", "images/turned_face_3q.jpg", 0);
+    check_eyes("gaze_eyes_vp9", "gaze_eyes_vp9", "gaze_eyes_vp9.webm", 1);
+    check_eyes("images/turned_face_3q", "turned_face_3q", "images/turned_face_3q.jpg", 0);
+    check_eyes("images/expr_surprise_f1", "expr_surprise_f1", "images/expr_surprise_f1.jpg", 0);
 }
 
 static void test_pose_intrinsics(void **state)
