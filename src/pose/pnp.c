@@ -16,16 +16,18 @@
 
 #include "pose/rotation.h"
 
-/* J^T J (cv::mulTransposed -> MulTransposedR, dispatched to the AVX2/AVX-512
- * builds of matmul.simd.hpp, where GCC contracts `s += a*b` into FMA) and
- * J^T err (cv::gemm with 136 rows -> the LAPACK HAL -> OpenBLAS dgemm, whose
- * x86-64 kernels accumulate each output with FMA along k). Both are a
- * sequential fused multiply-add chain; FAU_PNP_FMA=0 gives the plain chain. */
+/* J^T err: cv::gemm with 2n >= 100 rows goes to the LAPACK HAL, i.e.
+ * cblas_dgemm of OpenBLAS 0.3.21 (the reference build's BLAS), whose x86-64
+ * kernels accumulate each output along k with fused multiply-adds. J^T J
+ * (cv::mulTransposed -> MulTransposedR) is a plain sequential sum. Both were
+ * checked bit for bit against Debian's OpenCV 4.6.0 + OpenBLAS 0.3.21 on an
+ * AVX-512 machine (cv2.mulTransposed, cv2.gemm). FAU_PNP_FMA=0 makes J^T err
+ * a plain sum too, for experiments. */
 #ifndef FAU_PNP_FMA
 #define FAU_PNP_FMA 1
 #endif
 
-static inline double mac(double a, double b, double s)
+static inline double mac_fma(double a, double b, double s)
 {
 #if FAU_PNP_FMA
     return fma(a, b, s);
@@ -287,14 +289,14 @@ int fau_pnp_refine(const double *obj, const double *img, int n, double fx, doubl
             for (int j = i; j < 6; j++) {
                 double s = 0;
                 for (int k = 0; k < nerr; k++)
-                    s = mac(J[k * 6 + i], J[k * 6 + j], s);
+                    s += J[k * 6 + i] * J[k * 6 + j];
                 JtJ[i * 6 + j] = s;
                 JtJ[j * 6 + i] = s;
             }
         for (int i = 0; i < 6; i++) {
             double s = 0;
             for (int k = 0; k < nerr; k++)
-                s = mac(J[k * 6 + i], err[k], s);
+                s = mac_fma(J[k * 6 + i], err[k], s);
             JtErr[i] = s;
         }
         memcpy(prev, param, sizeof(prev));
