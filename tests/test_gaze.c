@@ -256,6 +256,8 @@ static gstats check_gaze(const char *csv, const char *media, const fau_pdm *pdm)
     return st;
 }
 
+/* Tolerances of the brief; on x86-64 (the reference platform) every gaze
+ * value must also equal the golden's float (printed with 9 decimals). */
 static void run(const char *csv, const char *media)
 {
     fau_error e = { 0 };
@@ -266,6 +268,9 @@ static void run(const char *csv, const char *media)
     assert_true(st.rows > 0);
     assert_true(st.vec_deg <= 1e-3);
     assert_true(st.ang <= 1e-5);
+#if defined(__x86_64__)
+    assert_int_equal(st.exact, st.rows);
+#endif
 }
 
 static void test_gaze_eyes_clip(void **state)
@@ -287,6 +292,39 @@ static void test_gaze_images(void **state)
 {
     run("golden/hp/images/turned_face_3q.csv", "images/turned_face_3q.jpg");
     run("golden/hp/images/multi_face_5.csv", "images/multi_face_5.jpg");
+}
+
+/* Opt-in (FAU_TEST_FULL=1): every full-precision golden, for the report. */
+static void test_gaze_all_goldens(void **state)
+{
+    if (!getenv("FAU_TEST_FULL"))
+        skip();
+    static const char *const clips[][2] = {
+        { "expressions_woman_640x360", "expressions_woman_640x360.mp4" },
+        { "face_then_noface_hevc", "face_then_noface_hevc.mov" },
+        { "fullbody_small_face_720x1080", "fullbody_small_face_720x1080.mp4" },
+        { "gaze_eyes_vp9", "gaze_eyes_vp9.webm" },
+        { "multi_face_15s", "multi_face_15s.avi" },
+        { "openface_2015-10-15-15-14_10s", "openface_2015-10-15-15-14_10s.avi" },
+        { "talking_glasses_portrait_720x1280", "talking_glasses_portrait_720x1280.mp4" },
+        { "video01", "video01.mp4" },
+        { "images/child_tongue_out", "images/child_tongue_out.jpg" },
+        { "images/expr_disgust_m7", "images/expr_disgust_m7.jpg" },
+        { "images/expr_surprise_f1", "images/expr_surprise_f1.jpg" },
+        { "images/glasses_grimace", "images/glasses_grimace.jpg" },
+        { "images/multi_face_3_glasses", "images/multi_face_3_glasses.jpg" },
+        { "images/multi_face_5", "images/multi_face_5.jpg" },
+        { "images/multi_face_6_friends", "images/multi_face_6_friends.jpg" },
+        { "images/single_face_rgba", "images/single_face_rgba.png" },
+        { "images/single_woman_headphones_turned", "images/single_woman_headphones_turned.jpg" },
+        { "images/small_face_1920x1080", "images/small_face_1920x1080.jpg" },
+        { "images/turned_face_3q", "images/turned_face_3q.jpg" },
+    };
+    for (size_t i = 0; i < sizeof(clips) / sizeof(clips[0]); i++) {
+        char path[256];
+        snprintf(path, sizeof path, "golden/hp/%s.csv", clips[i][0]);
+        run(path, clips[i][1]);
+    }
 }
 
 static void test_gaze_no_intersection(void **state)
@@ -317,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_gaze_video01),
         cmocka_unit_test(test_gaze_openface_demo),
         cmocka_unit_test(test_gaze_images),
+        cmocka_unit_test(test_gaze_all_goldens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -282,29 +282,40 @@ static fau_pdm *load_face_pdm(void)
     return pdm;
 }
 
-static void assert_stats(stats st)
+/* Tolerances of the brief (an exact port is needed to meet them); on x86-64
+ * (the reference platform: same glibc libm, no FMA contraction in C11 mode)
+ * every pose value is also required to equal the golden's float. The
+ * camera-space landmarks from the hp CSV's own parameters can differ in the
+ * last bits because its 9 decimals drop bits of small rotation parameters;
+ * from the exact stage-dump inputs they are checked to the printed precision. */
+static void assert_stats(stats st, int exact_inputs)
 {
     assert_true(st.rows > 0);
     assert_true(st.t <= 1e-3);
     assert_true(st.r <= 1e-5);
     assert_true(st.shape <= 1e-3);
+#if defined(__x86_64__)
+    assert_int_equal(st.exact_pose, st.rows);
+    if (exact_inputs)
+        assert_true(st.shape <= 5.1e-10); /* half a unit of the 9th decimal */
+#endif
 }
 
 static void test_pose_video01(void **state)
 {
     fau_pdm *pdm = load_face_pdm();
-    assert_stats(check_csv("golden/hp/video01.csv", "video01.mp4", pdm, NULL));
+    assert_stats(check_csv("golden/hp/video01.csv", "video01.mp4", pdm, NULL), 0);
     assert_stats(check_csv("golden/hp/video01.csv", "video01.mp4", pdm,
-                           "golden/stages/video01/clnf_scales.csv"));
+                           "golden/stages/video01/clnf_scales.csv"), 1);
     fau_pdm_free(&pdm);
 }
 
 static void test_pose_gaze_eyes(void **state)
 {
     fau_pdm *pdm = load_face_pdm();
-    assert_stats(check_csv("golden/hp/gaze_eyes_vp9.csv", "gaze_eyes_vp9.webm", pdm, NULL));
+    assert_stats(check_csv("golden/hp/gaze_eyes_vp9.csv", "gaze_eyes_vp9.webm", pdm, NULL), 0);
     assert_stats(check_csv("golden/hp/gaze_eyes_vp9.csv", "gaze_eyes_vp9.webm", pdm,
-                           "golden/stages/gaze_eyes_vp9/clnf_scales.csv"));
+                           "golden/stages/gaze_eyes_vp9/clnf_scales.csv"), 1);
     fau_pdm_free(&pdm);
 }
 
@@ -313,17 +324,52 @@ static void test_pose_portrait(void **state)
     /* 720x1280: non-4:3 frame, where fx != 500 * width / 640. */
     fau_pdm *pdm = load_face_pdm();
     assert_stats(check_csv("golden/hp/talking_glasses_portrait_720x1280.csv",
-                           "talking_glasses_portrait_720x1280.mp4", pdm, NULL));
+                           "talking_glasses_portrait_720x1280.mp4", pdm, NULL), 0);
     fau_pdm_free(&pdm);
 }
 
 static void test_pose_images(void **state)
 {
     fau_pdm *pdm = load_face_pdm();
-    assert_stats(check_csv("golden/hp/images/multi_face_5.csv", "images/multi_face_5.jpg", pdm, NULL));
+    assert_stats(check_csv("golden/hp/images/multi_face_5.csv", "images/multi_face_5.jpg", pdm, NULL), 0);
     assert_stats(check_csv("golden/hp/images/multi_face_5.csv", "images/multi_face_5.jpg", pdm,
-                           "golden/stages/multi_face_5/clnf_scales.csv"));
-    assert_stats(check_csv("golden/hp/images/turned_face_3q.csv", "images/turned_face_3q.jpg", pdm, NULL));
+                           "golden/stages/multi_face_5/clnf_scales.csv"), 1);
+    assert_stats(check_csv("golden/hp/images/turned_face_3q.csv", "images/turned_face_3q.jpg", pdm, NULL), 0);
+    fau_pdm_free(&pdm);
+}
+
+/* Opt-in (FAU_TEST_FULL=1): every full-precision golden, for the report. */
+static void test_pose_all_goldens(void **state)
+{
+    if (!getenv("FAU_TEST_FULL"))
+        skip();
+    static const char *const clips[][2] = {
+        { "expressions_woman_640x360", "expressions_woman_640x360.mp4" },
+        { "face_then_noface_hevc", "face_then_noface_hevc.mov" },
+        { "fullbody_small_face_720x1080", "fullbody_small_face_720x1080.mp4" },
+        { "gaze_eyes_vp9", "gaze_eyes_vp9.webm" },
+        { "multi_face_15s", "multi_face_15s.avi" },
+        { "openface_2015-10-15-15-14_10s", "openface_2015-10-15-15-14_10s.avi" },
+        { "talking_glasses_portrait_720x1280", "talking_glasses_portrait_720x1280.mp4" },
+        { "video01", "video01.mp4" },
+        { "images/child_tongue_out", "images/child_tongue_out.jpg" },
+        { "images/expr_disgust_m7", "images/expr_disgust_m7.jpg" },
+        { "images/expr_surprise_f1", "images/expr_surprise_f1.jpg" },
+        { "images/glasses_grimace", "images/glasses_grimace.jpg" },
+        { "images/multi_face_3_glasses", "images/multi_face_3_glasses.jpg" },
+        { "images/multi_face_5", "images/multi_face_5.jpg" },
+        { "images/multi_face_6_friends", "images/multi_face_6_friends.jpg" },
+        { "images/single_face_rgba", "images/single_face_rgba.png" },
+        { "images/single_woman_headphones_turned", "images/single_woman_headphones_turned.jpg" },
+        { "images/small_face_1920x1080", "images/small_face_1920x1080.jpg" },
+        { "images/turned_face_3q", "images/turned_face_3q.jpg" },
+    };
+    fau_pdm *pdm = load_face_pdm();
+    for (size_t i = 0; i < sizeof(clips) / sizeof(clips[0]); i++) {
+        char path[256];
+        snprintf(path, sizeof path, "golden/hp/%s.csv", clips[i][0]);
+        assert_stats(check_csv(path, clips[i][1], pdm, NULL), 0);
+    }
     fau_pdm_free(&pdm);
 }
 
@@ -463,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_pose_portrait),
         cmocka_unit_test(test_pose_images),
         cmocka_unit_test(test_pose_eye_shapes),
+        cmocka_unit_test(test_pose_all_goldens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
