@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "pose/ofmath.h"
+#include "pose/pose.h"
 #include "pose/rotation.h"
 
 #define N_FACE 68
@@ -102,4 +103,21 @@ void fau_gaze_estimate(const float *face3d, const float *eye3d, const float pose
                          (gaze0[2] + gaze1[2]) / 2 };
     angle[0] = fau_of_atan2(g[0], -g[2]);
     angle[1] = fau_of_atan2(g[1], -g[2]);
+}
+
+void fau_gaze_eye_landmarks(const float *const lmk2d[2], const float *const shape3d[2],
+                            const float *const params_global[2], float fx, float fy, float cx,
+                            float cy, float *eye2d, float *eye3d)
+{
+    enum { P = FAU_GAZE_EYE_POINTS };
+    float cam[3 * P];
+    for (int e = 0; e < 2; e++) {
+        fau_pose_shape_camera(lmk2d[e], shape3d[e], P, params_global[e], fx, fy, cx, cy, cam);
+        for (int i = 0; i < P; i++) {
+            eye2d[e * P + i] = lmk2d[e][i];
+            eye2d[N_EYES + e * P + i] = lmk2d[e][P + i];
+            for (int k = 0; k < 3; k++)
+                eye3d[k * N_EYES + e * P + i] = cam[k * P + i];
+        }
+    }
 }
