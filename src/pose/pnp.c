@@ -284,21 +284,25 @@ int fau_pnp_refine(const double *obj, const double *img, int n, double fx, doubl
         err[i] -= img[i];
 
     for (;;) {
-        /* CALC_J: normal equations, step from param. */
-        for (int i = 0; i < 6; i++)
-            for (int j = i; j < 6; j++) {
-                double s = 0;
-                for (int k = 0; k < nerr; k++)
-                    s += J[k * 6 + i] * J[k * 6 + j];
-                JtJ[i * 6 + j] = s;
-                JtJ[j * 6 + i] = s;
-            }
-        for (int i = 0; i < 6; i++) {
-            double s = 0;
-            for (int k = 0; k < nerr; k++)
-                s = mac_fma(J[k * 6 + i], err[k], s);
-            JtErr[i] = s;
+        /* CALC_J: normal equations, step from param. One pass over the rows
+         * updates all 21 + 6 accumulators; each is still summed in row
+         * order, so the values are those of the per-entry loops. */
+        double acc[21] = { 0 }, acce[6] = { 0 };
+        for (int k = 0; k < nerr; k++) {
+            const double *jk = J + (size_t)k * 6;
+            int a = 0;
+            for (int i = 0; i < 6; i++)
+                for (int j = i; j < 6; j++)
+                    acc[a++] += jk[i] * jk[j];
+            for (int i = 0; i < 6; i++)
+                acce[i] = mac_fma(jk[i], err[k], acce[i]);
         }
+        for (int i = 0, a = 0; i < 6; i++)
+            for (int j = i; j < 6; j++, a++) {
+                JtJ[i * 6 + j] = acc[a];
+                JtJ[j * 6 + i] = acc[a];
+            }
+        memcpy(JtErr, acce, sizeof(JtErr));
         memcpy(prev, param, sizeof(prev));
         lm_step(JtJ, JtErr, prev, lambda_lg10, param);
         if (iters == 0)
