@@ -4,10 +4,12 @@
  * cvProjectPoints2Internal, cvRodrigues2), calib3d/src/compat_ptsetreg.cpp
  * (CvLevMarq::update / step), core/src/lapack.cpp (cv::solve with DECOMP_SVD:
  * JacobiSVDImpl_ + SVBkSbImpl_), core/src/matmul (mulTransposed), norm.cpp
- * (normL2Sqr). Summation orders follow those sources; see the notes on
- * fau_pnp_dot below for the two sums OpenCV hands to dispatched/BLAS code.
- * With the guess given, the point normalisation (cvUndistortPoints) OpenCV
- * performs is unused, so it is left out. */
+ * (normL2Sqr). Summation orders follow those sources; see mac_fma below for
+ * the sum OpenCV hands to BLAS. With the guess given, the point normalisation
+ * (cvUndistortPoints) OpenCV performs is unused, so it is left out.
+ * Checked: the refined double parameters equal cv2.solvePnP's (Debian
+ * python3-opencv 4.6.0) bit for bit on the 78 frames of gaze_eyes_vp9, and
+ * the float pose equals every pose of the OpenFace goldens. */
 #include "pose/pnp.h"
 
 #include <float.h>
@@ -21,8 +23,9 @@
  * kernels accumulate each output along k with fused multiply-adds. J^T J
  * (cv::mulTransposed -> MulTransposedR) is a plain sequential sum. Both were
  * checked bit for bit against Debian's OpenCV 4.6.0 + OpenBLAS 0.3.21 on an
- * AVX-512 machine (cv2.mulTransposed, cv2.gemm). FAU_PNP_FMA=0 makes J^T err
- * a plain sum too, for experiments. */
+ * AVX-512 machine (cv2.mulTransposed, cv2.gemm). With fewer than 50 points
+ * OpenCV would use its own gemm (four partial sums) instead; GetPose always
+ * has 68. FAU_PNP_FMA=0 makes J^T err a plain sum too, for experiments. */
 #ifndef FAU_PNP_FMA
 #define FAU_PNP_FMA 1
 #endif
