@@ -1,0 +1,493 @@
+#include "detect/cnn.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "core/modelio.h"
+
+void fau_cnn_free(fau_cnn *net)
+{
+    if (!net)
+        return;
+    for (int i = 0; i < net->n_layers; i++) {
+        fau_aligned_free(net->layers[i].weights);
+        fau_aligned_free(net->layers[i].bias);
+    }
+    free(net->layers);
+    net->layers = NULL;
+    net->n_layers = 0;
+}
+
+/* ReadMatBin into floats; OpenFace reads every CNN matrix into a
+ * cv::Mat_<float>, so only CV_32F matrices are meaningful. */
+static int read_mat_f32(fau_reader *r, fau_matd *m, const char *what, fau_error *e)
+{
+    size_t at = r->pos;
+    int rc = fau_reader_mat_bin(r, m, e);
+    if (rc)
+        return rc;
+    if (m->type != FAU_CV_32F) {
+        fau_matd_free(m);
+        return fau_error_set(e, FAU_EFORMAT, "%s: byte %zu: %s matrix has type %d, expected 5 (CV_32F)",
+                             r->path, at, what, m->type);
+    }
+    return FAU_OK;
+}
+
+static int read_i32_range(fau_reader *r, int *v, int lo, int hi, const char *what, fau_error *e)
+{
+    size_t at = r->pos;
+    int32_t x;
+    int rc = fau_reader_bin_i32(r, &x, e);
+    if (rc)
+        return rc;
+    if (x < lo || x > hi)
+        return fau_error_set(e, FAU_EFORMAT, "%s: byte %zu: %s %d out of range [%d, %d]", r->path, at,
+                             what, (int)x, lo, hi);
+    *v = (int)x;
+    return FAU_OK;
+}
+
+static int load_conv(fau_reader *r, fau_cnn_layer *L, fau_error *e)
+{
+    int rc;
+    if ((rc = read_i32_range(r, &L->in_maps, 1, FAU_CNN_MAX_MAPS, "number of input maps", e)) ||
+        (rc = read_i32_range(r, &L->out_maps, 1, FAU_CNN_MAX_MAPS, "number of kernels", e)))
+        return rc;
+    L->bias = fau_aligned_alloc((size_t)L->out_maps * sizeof(float));
+    if (!L->bias)
+        return fau_error_set(e, FAU_ENOMEM, "%s: out of memory", r->path);
+    for (int k = 0; k < L->out_maps; k++) {
+        size_t at = r->pos;
+        if ((rc = fau_reader_bin_f32(r, &L->bias[k], e)))
+            return rc;
+        if (!isfinite(L->bias[k]))
+            return fau_error_set(e, FAU_EFORMAT, "%s: byte %zu: non-finite bias", r->path, at);
+    }
+    /* kernels[in][k], each a rows x cols matrix; all must share one size
+     * (OpenFace takes the size of kernel [0][0] for the whole layer). */
+    for (int in = 0; in < L->in_maps; in++) {
+        for (int k = 0; k < L->out_maps; k++) {
+            size_t at = r->pos;
+            fau_matd m;
+            if ((rc = read_mat_f32(r, &m, "convolution kernel", e)))
+                return rc;
+            if (in == 0 && k == 0) {
+                if (m.rows < 1 || m.cols < 1 || m.rows > FAU_CNN_MAX_KERNEL ||
+                    m.cols > FAU_CNN_MAX_KERNEL) {
+                    fau_matd_free(&m);
+                    return fau_error_set(e, FAU_EFORMAT, "%s: byte %zu: kernel size %d x %d out of range",
+                                         r->path, at, m.rows, m.cols);
+                }
+                L->kh = m.rows;
+                L->kw = m.cols;
+                L->k_len = L->in_maps * L->kh * L->kw;
+                size_t n;
+                if (fau_mul_size((size_t)L->k_len, (size_t)L->out_maps, &n) ||
+                    fau_mul_size(n, sizeof(float), &n) || n > ((size_t)FAU_MODEL_MAX_ELEMS * 4)) {
+                    fau_matd_free(&m);
+                    return fau_error_set(e, FAU_EFORMAT, "%s: byte %zu: convolution layer too large",
+                                         r->path, at);
+                }
+                L->weights = fau_aligned_alloc(n);
+                if (!L->weights) {
+                    fau_matd_free(&m);
+                    return fau_error_set(e, FAU_ENOMEM, "%s: out of memory", r->path);
+                }
+            } else if (m.rows != L->kh || m.cols != L->kw) {
+                fau_matd_free(&m);
+                return fau_error_set(e, FAU_EFORMAT,
+                                     "%s: byte %zu: kernel size %d x %d differs from the layer's %d x %d",
+                                     r->path, at, m.rows, m.cols, L->kh, L->kw);
+            }
+            /* weight_matrix column k, rows in*kh*kw + x*kh + y = kernel(y, x):
+             * the transposed kernel flattened, as CNN::Read builds it. */
+            float *w = L->weights + (size_t)k * L->k_len + (size_t)in * L->kh * L->kw;
+            for (int x = 0; x < L->kw; x++)
+                for (int y = 0; y < L->kh; y++)
+                    w[x * L->kh + y] = (float)m.data[(size_t)y * L->kw + x];
+            fau_matd_free(&m);
+        }
+    }
+    return FAU_OK;
+}
+
+static int load_fc(fau_reader *r, fau_cnn_layer *L, fau_error *e)
+{
+    fau_matd b, w;
+    int rc;
+    size_t at_b = r->pos;
+    if ((rc = read_mat_f32(r, &b, "fully connected bias", e)))
+        return rc;
+    size_t at_w = r->pos;
+    if ((rc = read_mat_f32(r, &w, "fully connected weight", e))) {
+        fau_matd_free(&b);
+        return rc;
+    }
+    /* Stored as in x out and transposed on load; the bias is an out x 1
+     * column. */
+    if (b.cols != 1 || b.rows < 1 || w.rows < 1 || w.cols != b.rows) {
+        rc = fau_error_set(e, FAU_EFORMAT,
+                           "%s: byte %zu: fully connected bias %d x %d does not match weights %d x %d "
+                           "at byte %zu",
+                           r->path, at_b, b.rows, b.cols, w.rows, w.cols, at_w);
+        goto done;
+    }
+    L->fc_in = w.rows;
+    L->fc_out = w.cols;
+    L->weights = fau_aligned_alloc((size_t)w.rows * (size_t)w.cols * sizeof(float));
+    L->bias = fau_aligned_alloc((size_t)b.rows * sizeof(float));
+    if (!L->weights || !L->bias) {
+        rc = fau_error_set(e, FAU_ENOMEM, "%s: out of memory", r->path);
+        goto done;
+    }
+    for (int o = 0; o < L->fc_out; o++) {
+        L->bias[o] = (float)b.data[o];
+        for (int i = 0; i < L->fc_in; i++)
+            L->weights[(size_t)o * L->fc_in + i] = (float)w.data[(size_t)i * L->fc_out + o];
+    }
+    rc = FAU_OK;
+done:
+    fau_matd_free(&b);
+    fau_matd_free(&w);
+    return rc;
+}
+
+static int load_prelu(fau_reader *r, fau_cnn_layer *L, fau_error *e)
+{
+    fau_matd w;
+    size_t at = r->pos;
+    int rc = read_mat_f32(r, &w, "PReLU weight", e);
+    if (rc)
+        return rc;
+    if (w.rows < 1 || w.cols < 1) {
+        fau_matd_free(&w);
+        return fau_error_set(e, FAU_EFORMAT, "%s: byte %zu: empty PReLU weights", r->path, at);
+    }
+    /* OpenFace indexes the slopes linearly (at<float>(k)) for maps and by
+     * row for a single map; keep them in linear order, rows counted. */
+    L->n_prelu = w.rows * w.cols;
+    L->pool_ky = w.rows; /* rows, used for the single-map case */
+    L->weights = fau_aligned_alloc((size_t)L->n_prelu * sizeof(float));
+    if (!L->weights) {
+        fau_matd_free(&w);
+        return fau_error_set(e, FAU_ENOMEM, "%s: out of memory", r->path);
+    }
+    for (int i = 0; i < L->n_prelu; i++)
+        L->weights[i] = (float)w.data[i];
+    fau_matd_free(&w);
+    return FAU_OK;
+}
+
+int fau_cnn_load(fau_cnn *net, const char *path, const char *name, fau_error *e)
+{
+    memset(net, 0, sizeof *net);
+    net->name = name;
+    fau_reader r;
+    int rc = fau_reader_open(&r, path, e);
+    if (rc)
+        return rc;
+    int depth = 0;
+    if ((rc = read_i32_range(&r, &depth, 1, FAU_CNN_MAX_LAYERS, "network depth", e)))
+        goto fail;
+    net->layers = calloc((size_t)depth, sizeof *net->layers);
+    if (!net->layers) {
+        rc = fau_error_set(e, FAU_ENOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    net->n_layers = depth;
+    for (int l = 0; l < depth; l++) {
+        fau_cnn_layer *L = &net->layers[l];
+        if ((rc = read_i32_range(&r, &L->type, 0, 4, "layer type", e)))
+            goto fail;
+        switch (L->type) {
+        case FAU_CNN_CONV:
+            rc = load_conv(&r, L, e);
+            break;
+        case FAU_CNN_MAXPOOL:
+            if ((rc = read_i32_range(&r, &L->pool_kx, 1, FAU_CNN_MAX_KERNEL, "pooling kernel x", e)) ||
+                (rc = read_i32_range(&r, &L->pool_ky, 1, FAU_CNN_MAX_KERNEL, "pooling kernel y", e)) ||
+                (rc = read_i32_range(&r, &L->pool_sx, 1, FAU_CNN_MAX_KERNEL, "pooling stride x", e)) ||
+                (rc = read_i32_range(&r, &L->pool_sy, 1, FAU_CNN_MAX_KERNEL, "pooling stride y", e)))
+                break;
+            break;
+        case FAU_CNN_FC:
+            rc = load_fc(&r, L, e);
+            break;
+        case FAU_CNN_PRELU:
+            rc = load_prelu(&r, L, e);
+            break;
+        default: /* sigmoid: no parameters */
+            rc = FAU_OK;
+            break;
+        }
+        if (rc)
+            goto fail;
+    }
+    if (r.pos != r.len) {
+        rc = fau_error_set(e, FAU_EFORMAT, "%s: byte %zu: %zu unexpected trailing bytes", path, r.pos,
+                           r.len - r.pos);
+        goto fail;
+    }
+    fau_reader_close(&r);
+    return FAU_OK;
+fail:
+    fau_reader_close(&r);
+    fau_cnn_free(net);
+    return rc;
+}
+
+/* max_pooling output size: round((in - k) / s) + 1 computed in float, as
+ * OpenFace does to match Caffe's ceil-mode pooling. */
+static int pool_out(int in, int k, int s)
+{
+    return (int)roundf((float)(in - k) / (float)s) + 1;
+}
+
+static int infer_layer(const fau_cnn *net, int l, fau_cnn_shape *s, fau_error *e)
+{
+    const fau_cnn_layer *L = &net->layers[l];
+    switch (L->type) {
+    case FAU_CNN_CONV:
+        if (s->c != L->in_maps || s->h < L->kh || s->w < L->kw)
+            return fau_error_set(e, FAU_EFORMAT,
+                                 "%s: layer %d: convolution expects %d maps of at least %dx%d, gets %d of %dx%d",
+                                 net->name, l, L->in_maps, L->kw, L->kh, s->c, s->w, s->h);
+        s->c = L->out_maps;
+        s->h = s->h - L->kh + 1;
+        s->w = s->w - L->kw + 1;
+        return FAU_OK;
+    case FAU_CNN_MAXPOOL: {
+        int oh = pool_out(s->h, L->pool_ky, L->pool_sy), ow = pool_out(s->w, L->pool_kx, L->pool_sx);
+        if (oh < 1 || ow < 1)
+            return fau_error_set(e, FAU_EFORMAT, "%s: layer %d: pooling input %dx%d too small",
+                                 net->name, l, s->w, s->h);
+        s->h = oh;
+        s->w = ow;
+        return FAU_OK;
+    }
+    case FAU_CNN_FC:
+        if (s->c > 1 && s->c == L->fc_in) {
+            s->c = L->fc_out; /* applied per pixel, a 1x1 convolution */
+            return FAU_OK;
+        }
+        if (s->c > 1) {
+            if ((size_t)s->c * (size_t)s->h * (size_t)s->w != (size_t)L->fc_in)
+                return fau_error_set(e, FAU_EFORMAT,
+                                     "%s: layer %d: fully connected layer expects %d inputs, gets %d maps of %dx%d",
+                                     net->name, l, L->fc_in, s->c, s->w, s->h);
+            s->c = 1;
+            s->h = L->fc_out;
+            s->w = 1;
+            return FAU_OK;
+        }
+        if (s->w != 1 || s->h != L->fc_in)
+            return fau_error_set(e, FAU_EFORMAT,
+                                 "%s: layer %d: fully connected layer expects a %d x 1 vector, gets %d x %d",
+                                 net->name, l, L->fc_in, s->h, s->w);
+        s->h = 1;
+        s->w = L->fc_out; /* OpenFace returns out.t(), a row */
+        return FAU_OK;
+    case FAU_CNN_PRELU:
+        if ((s->c > 1 && L->n_prelu < s->c) || (s->c == 1 && L->pool_ky > s->h))
+            return fau_error_set(e, FAU_EFORMAT, "%s: layer %d: %d PReLU slopes for %d maps of %dx%d",
+                                 net->name, l, L->n_prelu, s->c, s->w, s->h);
+        return FAU_OK;
+    default:
+        return FAU_OK;
+    }
+}
+
+int fau_cnn_infer(const fau_cnn *net, fau_cnn_shape in, fau_cnn_shape *out, size_t *max_act,
+                  fau_error *e)
+{
+    fau_cnn_shape s = in;
+    size_t mx = (size_t)s.c * s.h * s.w;
+    for (int l = 0; l < net->n_layers; l++) {
+        int rc = infer_layer(net, l, &s, e);
+        if (rc)
+            return rc;
+        size_t n = (size_t)s.c * s.h * s.w;
+        if (net->layers[l].type == FAU_CNN_FC && s.c == 1 && s.w == 1)
+            n += (size_t)net->layers[l].fc_in; /* flattening scratch after the output */
+        if (n > mx)
+            mx = n;
+    }
+    *out = s;
+    if (max_act)
+        *max_act = mx;
+    return FAU_OK;
+}
+
+/* convolution_direct_blas: out = im2col * W with the bias as the last K
+ * term. Each output sums its K products in index order (map, kernel x,
+ * kernel y) then adds the bias; OpenBLAS's sgemm kernel may associate
+ * differently, which changes the last bits only (measured in the tests). */
+static void conv_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, float *out)
+{
+    const int oh = s.h - L->kh + 1, ow = s.w - L->kw + 1;
+    const size_t in_plane = (size_t)s.h * s.w, out_plane = (size_t)oh * ow;
+    for (int k = 0; k < L->out_maps; k++) {
+        const float *wk = L->weights + (size_t)k * L->k_len;
+        float *ok = out + (size_t)k * out_plane;
+        for (int i = 0; i < oh; i++) {
+            float *orow = ok + (size_t)i * ow;
+            for (int j = 0; j < ow; j++)
+                orow[j] = 0.0f;
+            const float *w = wk;
+            for (int m = 0; m < L->in_maps; m++) {
+                const float *im = in + (size_t)m * in_plane;
+                for (int x = 0; x < L->kw; x++) {
+                    for (int y = 0; y < L->kh; y++) {
+                        const float wv = *w++;
+                        const float *irow = im + (size_t)(i + y) * s.w + x;
+                        for (int j = 0; j < ow; j++)
+                            orow[j] += wv * irow[j];
+                    }
+                }
+            }
+            const float b = L->bias[k];
+            for (int j = 0; j < ow; j++)
+                orow[j] += b;
+        }
+    }
+}
+
+/* max_pooling: windows start every stride and may run past the edge (then
+ * they are clipped); scan order x then y, strict '>' from -FLT_MAX. */
+static void pool_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, float *out)
+{
+    const int oh = pool_out(s.h, L->pool_ky, L->pool_sy), ow = pool_out(s.w, L->pool_kx, L->pool_sx);
+    for (int c = 0; c < s.c; c++) {
+        const float *im = in + (size_t)c * s.h * s.w;
+        float *om = out + (size_t)c * oh * ow;
+        for (int oy = 0; oy < oh; oy++) {
+            const int y0 = oy * L->pool_sy;
+            const int y1 = y0 + L->pool_ky < s.h ? y0 + L->pool_ky : s.h;
+            for (int ox = 0; ox < ow; ox++) {
+                const int x0 = ox * L->pool_sx;
+                const int x1 = x0 + L->pool_kx < s.w ? x0 + L->pool_kx : s.w;
+                float mx = -FLT_MAX;
+                for (int x = x0; x < x1; x++)
+                    for (int y = y0; y < y1; y++) {
+                        float v = im[(size_t)y * s.w + x];
+                        if (v > mx)
+                            mx = v;
+                    }
+                om[(size_t)oy * ow + ox] = mx;
+            }
+        }
+    }
+}
+
+/* fully_connected. OpenFace multiplies with cv::Mat's operator*, i.e.
+ * cv::gemm: for fewer than 100 output rows OpenCV's own GEMM accumulates
+ * float products in double (GEMMSingleMul<float,double>) and rounds once;
+ * the bias is added in float afterwards for the per-pixel case and inside
+ * the same gemm (beta = 1) for the flattened case. */
+static void fc_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, float *out)
+{
+    if (s.c > 1 && s.c == L->fc_in) {
+        const size_t plane = (size_t)s.h * s.w;
+        for (int o = 0; o < L->fc_out; o++) {
+            const float *w = L->weights + (size_t)o * L->fc_in;
+            float *op = out + (size_t)o * plane;
+            for (size_t p = 0; p < plane; p++) {
+                double acc = 0.0;
+                for (int i = 0; i < L->fc_in; i++)
+                    acc += (double)w[i] * (double)in[(size_t)i * plane + p];
+                op[p] = (float)acc + L->bias[o];
+            }
+        }
+        return;
+    }
+    /* Flatten: each map transposed (column-major) then concatenated. For a
+     * single column the data is already in order. */
+    const float *v = in;
+    float *tmp = NULL;
+    if (s.c > 1) {
+        tmp = out + L->fc_out; /* room reserved by fau_cnn_infer */
+        size_t n = 0;
+        for (int c = 0; c < s.c; c++)
+            for (int x = 0; x < s.w; x++)
+                for (int y = 0; y < s.h; y++)
+                    tmp[n++] = in[((size_t)c * s.h + y) * s.w + x];
+        v = tmp;
+    }
+    for (int o = 0; o < L->fc_out; o++) {
+        const float *w = L->weights + (size_t)o * L->fc_in;
+        double acc = 0.0;
+        for (int i = 0; i < L->fc_in; i++)
+            acc += (double)w[i] * (double)v[i];
+        out[o] = (float)(acc + (double)L->bias[o]);
+    }
+}
+
+static void prelu_layer(const fau_cnn_layer *L, float *io, fau_cnn_shape s)
+{
+    if (s.c > 1) {
+        const size_t plane = (size_t)s.h * s.w;
+        for (int c = 0; c < s.c; c++) {
+            const float a = L->weights[c];
+            float *p = io + (size_t)c * plane;
+            for (size_t i = 0; i < plane; i++)
+                p[i] = p[i] >= 0 ? p[i] : p[i] * a;
+        }
+    } else {
+        for (int r = 0; r < L->pool_ky; r++) {
+            const float a = L->weights[r];
+            float *p = io + (size_t)r * s.w;
+            for (int i = 0; i < s.w; i++)
+                p[i] = p[i] >= 0 ? p[i] : p[i] * a;
+        }
+    }
+}
+
+const float *fau_cnn_run(const fau_cnn *net, const float *in, fau_cnn_shape s, float *buf0,
+                         float *buf1, fau_cnn_shape *out_shape)
+{
+    const float *cur = in;
+    float *bufs[2] = {buf0, buf1};
+    int next = 0;
+    for (int l = 0; l < net->n_layers; l++) {
+        const fau_cnn_layer *L = &net->layers[l];
+        fau_cnn_shape ns = s;
+        fau_error dummy;
+        (void)infer_layer(net, l, &ns, &dummy);
+        float *dst = bufs[next];
+        switch (L->type) {
+        case FAU_CNN_CONV:
+            conv_layer(L, cur, s, dst);
+            break;
+        case FAU_CNN_MAXPOOL:
+            pool_layer(L, cur, s, dst);
+            break;
+        case FAU_CNN_FC:
+            fc_layer(L, cur, s, dst);
+            break;
+        case FAU_CNN_PRELU:
+            if (cur == in) {
+                memcpy(dst, cur, (size_t)s.c * s.h * s.w * sizeof(float));
+            } else {
+                dst = (float *)cur; /* in place, as OpenFace does */
+                next ^= 1;
+            }
+            prelu_layer(L, dst, s);
+            break;
+        default: {
+            size_t n = (size_t)s.c * s.h * s.w;
+            for (size_t i = 0; i < n; i++)
+                dst[i] = 1.0f / (1.0f + expf(-cur[i]));
+            break;
+        }
+        }
+        cur = dst;
+        next ^= 1;
+        s = ns;
+    }
+    *out_shape = s;
+    return cur;
+}

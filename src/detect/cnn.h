@@ -1,0 +1,78 @@
+/* The small CNNs of OpenFace's MTCNN face detector (LandmarkDetector::CNN in
+ * FaceDetectorMTCNN.cpp, layers in CNN_utils.cpp): convolution, max pooling,
+ * fully connected and PReLU layers read from OpenFace's binary .dat files.
+ *
+ * Activations are planar float32 maps, map-major, each map h rows of w
+ * floats. A "vector" (the output of a flattening fully connected layer) is
+ * one map of h x 1 (a column), as in OpenFace; the output of a fully
+ * connected layer applied to such a column is one 1 x n row. */
+#ifndef FAU_DETECT_CNN_H
+#define FAU_DETECT_CNN_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+
+enum {
+    FAU_CNN_CONV = 0,
+    FAU_CNN_MAXPOOL = 1,
+    FAU_CNN_FC = 2,
+    FAU_CNN_PRELU = 3,
+    FAU_CNN_SIGMOID = 4
+};
+
+/* Caps on layer sizes read from a .dat file: far above the MTCNN models
+ * (at most 14 layers, 128 kernels of 3x3, 1152 x 256 weights). */
+#define FAU_CNN_MAX_LAYERS 64
+#define FAU_CNN_MAX_MAPS 4096
+#define FAU_CNN_MAX_KERNEL 16
+
+typedef struct fau_cnn_layer {
+    int type;
+    /* convolution: out_maps kernels of kh x kw over in_maps maps. weights is
+     * [out_maps][k_len] with k_len = in_maps*kh*kw in OpenFace's im2col
+     * column order (map, then kernel column x, then kernel row y), so that a
+     * dot product in index order is the order of OpenFace's sgemm K loop;
+     * bias is [out_maps] (OpenFace's extra all-ones im2col column). */
+    int in_maps, out_maps, kh, kw, k_len;
+    /* max pooling */
+    int pool_kx, pool_ky, pool_sx, pool_sy;
+    /* fully connected: weights [fc_out][fc_in] (OpenFace's transposed
+     * matrix), bias [fc_out] */
+    int fc_in, fc_out;
+    /* prelu: n_prelu slopes */
+    int n_prelu;
+    float *weights;
+    float *bias;
+} fau_cnn_layer;
+
+typedef struct fau_cnn {
+    int n_layers;
+    fau_cnn_layer *layers;
+    const char *name; /* "PNet", ... for messages; static string */
+} fau_cnn;
+
+/* Shape of an activation. */
+typedef struct fau_cnn_shape {
+    int c, h, w;
+} fau_cnn_shape;
+
+/* LandmarkDetector::CNN::Read. Every size is checked; a truncated or
+ * malformed file gives FAU_EFORMAT naming the file and the byte offset. */
+int fau_cnn_load(fau_cnn *net, const char *path, const char *name, fau_error *e);
+void fau_cnn_free(fau_cnn *net);
+
+/* Output shape for an input of `in` (3 maps for the MTCNN nets), checking
+ * that every layer can run on it (FAU_EFORMAT otherwise). Also returns the
+ * largest activation (floats) seen, for scratch sizing. */
+int fau_cnn_infer(const fau_cnn *net, fau_cnn_shape in, fau_cnn_shape *out, size_t *max_act,
+                  fau_error *e);
+
+/* Runs the net (CNN::Inference with direct convolution). in holds `shape`
+ * planar maps; buf0 and buf1 are scratch of at least max_act floats each
+ * (from fau_cnn_infer); returns a pointer to the output (one of the
+ * buffers) and its shape. The shape must have passed fau_cnn_infer. */
+const float *fau_cnn_run(const fau_cnn *net, const float *in, fau_cnn_shape shape, float *buf0,
+                         float *buf1, fau_cnn_shape *out_shape);
+
+#endif
