@@ -240,6 +240,13 @@ fail:
     return rc;
 }
 
+/* Padded pixel count of a convolution output: the im2col rows are padded
+ * to a multiple of 8 so conv_layer always works on whole vectors. */
+static size_t conv_ppad(int oh, int ow)
+{
+    return ((size_t)oh * ow + 7) & ~(size_t)7;
+}
+
 /* max_pooling output size: round((in - k) / s) + 1 computed in float, as
  * OpenFace does to match Caffe's ceil-mode pooling. */
 static int pool_out(int in, int k, int s)
@@ -302,11 +309,18 @@ static int infer_layer(const fau_cnn *net, int l, fau_cnn_shape *s, fau_error *e
 }
 
 int fau_cnn_infer(const fau_cnn *net, fau_cnn_shape in, fau_cnn_shape *out, size_t *max_act,
-                  fau_error *e)
+                  size_t *max_col, fau_error *e)
 {
     fau_cnn_shape s = in;
-    size_t mx = (size_t)s.c * s.h * s.w;
+    size_t mx = (size_t)s.c * s.h * s.w, mc = 8;
     for (int l = 0; l < net->n_layers; l++) {
+        if (net->layers[l].type == FAU_CNN_CONV && s.c == net->layers[l].in_maps &&
+            s.h >= net->layers[l].kh && s.w >= net->layers[l].kw) {
+            size_t c = (size_t)net->layers[l].k_len *
+                       conv_ppad(s.h - net->layers[l].kh + 1, s.w - net->layers[l].kw + 1);
+            if (c > mc)
+                mc = c;
+        }
         int rc = infer_layer(net, l, &s, e);
         if (rc)
             return rc;
@@ -319,39 +333,89 @@ int fau_cnn_infer(const fau_cnn *net, fau_cnn_shape in, fau_cnn_shape *out, size
     *out = s;
     if (max_act)
         *max_act = mx;
+    if (max_col)
+        *max_col = mc;
     return FAU_OK;
 }
 
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v2d __attribute__((vector_size(16)));
+
 /* convolution_direct_blas: out = im2col * W with the bias as the last K
  * term. Each output sums its K products in index order (map, kernel x,
- * kernel y) then adds the bias; OpenBLAS's sgemm kernel may associate
- * differently, which changes the last bits only (measured in the tests). */
-static void conv_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, float *out)
+ * kernel y) in float, starting from 0, then adds the bias: one product and
+ * one add rounded at a time (no FMA; ISO C mode keeps GCC from
+ * contracting). OpenBLAS's sgemm kernel associates differently, which moves
+ * only the last bits (the golden tests measure it).
+ *
+ * col is the transposed im2col (CNN_utils im2col_t layout): K rows of ppad
+ * floats, row t = (map m, kernel x, kernel y) holding the input pixel
+ * (i + y, j + x) of map m for every output pixel p = i * ow + j. The
+ * kernel then vectorises across 8 output pixels and blocks 4 output maps,
+ * so each output keeps its own sequential sum. */
+static void conv_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, float *out,
+                       float *col)
 {
     const int oh = s.h - L->kh + 1, ow = s.w - L->kw + 1;
-    const size_t in_plane = (size_t)s.h * s.w, out_plane = (size_t)oh * ow;
-    for (int k = 0; k < L->out_maps; k++) {
-        const float *wk = L->weights + (size_t)k * L->k_len;
-        float *ok = out + (size_t)k * out_plane;
-        for (int i = 0; i < oh; i++) {
-            float *orow = ok + (size_t)i * ow;
-            for (int j = 0; j < ow; j++)
-                orow[j] = 0.0f;
-            const float *w = wk;
-            for (int m = 0; m < L->in_maps; m++) {
-                const float *im = in + (size_t)m * in_plane;
-                for (int x = 0; x < L->kw; x++) {
-                    for (int y = 0; y < L->kh; y++) {
-                        const float wv = *w++;
-                        const float *irow = im + (size_t)(i + y) * s.w + x;
-                        for (int j = 0; j < ow; j++)
-                            orow[j] += wv * irow[j];
-                    }
+    const size_t in_plane = (size_t)s.h * s.w, P = (size_t)oh * ow, ppad = conv_ppad(oh, ow);
+    const int K = L->k_len;
+    float *row = col;
+    for (int m = 0; m < L->in_maps; m++) {
+        const float *im = in + (size_t)m * in_plane;
+        for (int x = 0; x < L->kw; x++) {
+            for (int y = 0; y < L->kh; y++) {
+                float *r = row;
+                for (int i = 0; i < oh; i++) {
+                    memcpy(r, im + (size_t)(i + y) * s.w + x, (size_t)ow * sizeof(float));
+                    r += ow;
                 }
+                for (size_t p = P; p < ppad; p++)
+                    row[p] = 0.0f;
+                row += ppad;
             }
-            const float b = L->bias[k];
-            for (int j = 0; j < ow; j++)
-                orow[j] += b;
+        }
+    }
+    for (int k0 = 0; k0 < L->out_maps; k0 += 4) {
+        const int nk = L->out_maps - k0 < 4 ? L->out_maps - k0 : 4;
+        const float *w0 = L->weights + (size_t)k0 * K;
+        const float *w1 = nk > 1 ? w0 + K : w0;
+        const float *w2 = nk > 2 ? w0 + 2 * (size_t)K : w0;
+        const float *w3 = nk > 3 ? w0 + 3 * (size_t)K : w0;
+        for (size_t p0 = 0; p0 < ppad; p0 += 8) {
+            /* 4 maps x 8 pixels in 8 native 4-float vectors (v8f spills
+             * on SSE2) */
+            v4f a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0}, a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
+            const float *c = col + p0;
+            for (int t = 0; t < K; t++, c += ppad) {
+                v4f u, v;
+                memcpy(&u, c, sizeof u);
+                memcpy(&v, c + 4, sizeof v);
+                const float s0 = w0[t], s1 = w1[t], s2 = w2[t], s3 = w3[t];
+                a0 += u * s0;
+                b0 += v * s0;
+                a1 += u * s1;
+                b1 += v * s1;
+                a2 += u * s2;
+                b2 += v * s2;
+                a3 += u * s3;
+                b3 += v * s3;
+            }
+            float acc[4][8];
+            memcpy(acc[0], &a0, 16);
+            memcpy(acc[0] + 4, &b0, 16);
+            memcpy(acc[1], &a1, 16);
+            memcpy(acc[1] + 4, &b1, 16);
+            memcpy(acc[2], &a2, 16);
+            memcpy(acc[2] + 4, &b2, 16);
+            memcpy(acc[3], &a3, 16);
+            memcpy(acc[3] + 4, &b3, 16);
+            const size_t np = P - p0 < 8 ? P - p0 : 8;
+            for (int q = 0; q < nk; q++) {
+                const float b = L->bias[k0 + q];
+                float *o = out + (size_t)(k0 + q) * P + p0;
+                for (size_t j = 0; j < np; j++)
+                    o[j] = acc[q][j] + b;
+            }
         }
     }
 }
@@ -395,7 +459,18 @@ static void fc_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, f
         for (int o = 0; o < L->fc_out; o++) {
             const float *w = L->weights + (size_t)o * L->fc_in;
             float *op = out + (size_t)o * plane;
-            for (size_t p = 0; p < plane; p++) {
+            size_t p = 0;
+            for (; p + 2 <= plane; p += 2) {
+                v2d acc = {0.0, 0.0};
+                for (int i = 0; i < L->fc_in; i++) {
+                    const float *ip = in + (size_t)i * plane + p;
+                    v2d x = {(double)ip[0], (double)ip[1]};
+                    acc += x * (double)w[i];
+                }
+                op[p] = (float)acc[0] + L->bias[o];
+                op[p + 1] = (float)acc[1] + L->bias[o];
+            }
+            for (; p < plane; p++) {
                 double acc = 0.0;
                 for (int i = 0; i < L->fc_in; i++)
                     acc += (double)w[i] * (double)in[(size_t)i * plane + p];
@@ -417,7 +492,19 @@ static void fc_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, f
                     tmp[n++] = in[((size_t)c * s.h + y) * s.w + x];
         v = tmp;
     }
-    for (int o = 0; o < L->fc_out; o++) {
+    /* two outputs per double vector, each summed in input order */
+    int o = 0;
+    for (; o + 2 <= L->fc_out; o += 2) {
+        const float *w0 = L->weights + (size_t)o * L->fc_in, *w1 = w0 + L->fc_in;
+        v2d acc = {0.0, 0.0};
+        for (int i = 0; i < L->fc_in; i++) {
+            v2d wv = {(double)w0[i], (double)w1[i]};
+            acc += wv * (double)v[i];
+        }
+        out[o] = (float)(acc[0] + (double)L->bias[o]);
+        out[o + 1] = (float)(acc[1] + (double)L->bias[o + 1]);
+    }
+    for (; o < L->fc_out; o++) {
         const float *w = L->weights + (size_t)o * L->fc_in;
         double acc = 0.0;
         for (int i = 0; i < L->fc_in; i++)
@@ -447,7 +534,7 @@ static void prelu_layer(const fau_cnn_layer *L, float *io, fau_cnn_shape s)
 }
 
 const float *fau_cnn_run(const fau_cnn *net, const float *in, fau_cnn_shape s, float *buf0,
-                         float *buf1, fau_cnn_shape *out_shape)
+                         float *buf1, float *col, fau_cnn_shape *out_shape)
 {
     const float *cur = in;
     float *bufs[2] = {buf0, buf1};
@@ -460,7 +547,7 @@ const float *fau_cnn_run(const fau_cnn *net, const float *in, fau_cnn_shape s, f
         float *dst = bufs[next];
         switch (L->type) {
         case FAU_CNN_CONV:
-            conv_layer(L, cur, s, dst);
+            conv_layer(L, cur, s, dst, col);
             break;
         case FAU_CNN_MAXPOOL:
             pool_layer(L, cur, s, dst);

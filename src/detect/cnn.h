@@ -64,15 +64,17 @@ void fau_cnn_free(fau_cnn *net);
 
 /* Output shape for an input of `in` (3 maps for the MTCNN nets), checking
  * that every layer can run on it (FAU_EFORMAT otherwise). Also returns the
- * largest activation (floats) seen, for scratch sizing. */
+ * scratch, in floats, fau_cnn_run needs: max_act for each activation
+ * buffer, max_col for the im2col buffer (either pointer may be NULL). */
 int fau_cnn_infer(const fau_cnn *net, fau_cnn_shape in, fau_cnn_shape *out, size_t *max_act,
-                  fau_error *e);
+                  size_t *max_col, fau_error *e);
 
 /* Runs the net (CNN::Inference with direct convolution). in holds `shape`
- * planar maps; buf0 and buf1 are scratch of at least max_act floats each
- * (from fau_cnn_infer); returns a pointer to the output (one of the
- * buffers) and its shape. The shape must have passed fau_cnn_infer. */
+ * planar maps; buf0 and buf1 hold max_act floats each and col max_col
+ * floats (from fau_cnn_infer), all 64-byte aligned; returns a pointer to
+ * the output (in one of the buffers) and its shape. The shape must have
+ * passed fau_cnn_infer. */
 const float *fau_cnn_run(const fau_cnn *net, const float *in, fau_cnn_shape shape, float *buf0,
-                         float *buf1, fau_cnn_shape *out_shape);
+                         float *buf1, float *col, fau_cnn_shape *out_shape);
 
 #endif

@@ -34,6 +34,7 @@ struct fau_mtcnn {
     fbuf img;        /* resized image, interleaved */
     fbuf input;      /* planar normalised network input */
     fbuf act0, act1; /* activations */
+    fbuf col;        /* im2col */
     fbuf rs;         /* resize scratch */
     cbuf scale, all, tmp;
     int *ord;        /* NMS scratch */
@@ -62,6 +63,7 @@ void fau_mtcnn_free(fau_mtcnn **pm)
     fau_aligned_free(m->input.p);
     fau_aligned_free(m->act0.p);
     fau_aligned_free(m->act1.p);
+    fau_aligned_free(m->col.p);
     fau_aligned_free(m->rs.p);
     free(m->scale.p);
     free(m->all.p);
@@ -77,7 +79,7 @@ void fau_mtcnn_free(fau_mtcnn **pm)
 static int check_net(const fau_cnn *net, int side, int need, fau_error *e)
 {
     fau_cnn_shape in = {3, side, side}, out;
-    int rc = fau_cnn_infer(net, in, &out, NULL, e);
+    int rc = fau_cnn_infer(net, in, &out, NULL, NULL, e);
     if (rc)
         return rc;
     if ((size_t)out.c * out.h * out.w < (size_t)need || (side == 12 && out.c < need))
@@ -407,11 +409,12 @@ static int ensure_net(fau_mtcnn *m, const fau_cnn *net, int w, int h, fau_cnn_sh
                       fau_error *e)
 {
     fau_cnn_shape in = {3, h, w};
-    size_t mx;
-    int rc = fau_cnn_infer(net, in, out, &mx, e);
+    size_t mx, mc;
+    int rc = fau_cnn_infer(net, in, out, &mx, &mc, e);
     if (rc)
         return rc;
-    if (fgrow(&m->act0, mx) || fgrow(&m->act1, mx) || fgrow(&m->input, (size_t)3 * w * h))
+    if (fgrow(&m->act0, mx) || fgrow(&m->act1, mx) || fgrow(&m->col, mc) ||
+        fgrow(&m->input, (size_t)3 * w * h))
         return fau_error_set(e, FAU_ENOMEM, "MTCNN: out of memory");
     return FAU_OK;
 }
@@ -445,7 +448,7 @@ static const float *run_crop(fau_mtcnn *m, const fau_cnn *net, int side, const u
     normalise_split(m->img.p, side, side, m->input.p);
     fau_cnn_shape in = {3, side, side}, os;
     *rc = FAU_OK;
-    return fau_cnn_run(net, m->input.p, in, m->act0.p, m->act1.p, &os);
+    return fau_cnn_run(net, m->input.p, in, m->act0.p, m->act1.p, m->col.p, &os);
 }
 
 int fau_mtcnn_detect(fau_mtcnn *m, const uint8_t *bgr, int W, int H, size_t stride,
@@ -488,7 +491,7 @@ int fau_mtcnn_detect(fau_mtcnn *m, const uint8_t *bgr, int W, int H, size_t stri
         fau_resize_bgr(&s, wp, hp, m->img.p, m->rs.p);
         normalise_split(m->img.p, wp, hp, m->input.p);
         fau_cnn_shape in = {3, hp, wp};
-        const float *out = fau_cnn_run(&m->pnet, m->input.p, in, m->act0.p, m->act1.p, &os);
+        const float *out = fau_cnn_run(&m->pnet, m->input.p, in, m->act0.p, m->act1.p, m->col.p, &os);
         const size_t plane = (size_t)os.h * os.w;
         /* generate_bounding_boxes: column-major scan of the heat map,
          * prob = 1 / (1 + exp(out0 - out1)) in float. */
