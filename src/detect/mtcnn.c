@@ -532,7 +532,7 @@ int fau_mtcnn_detect(fau_mtcnn *m, const uint8_t *bgr, int W, int H, size_t stri
     trace_all(pp, FAU_MTCNN_PNET_NMS, &m->all, -1, NAN, 1);
     apply_correction(&m->all, 0);
     rectify(&m->all);
-    trace_all(pp, FAU_MTCNN_RNET_IN, &m->all, -1, NAN, 1);
+    trace_all(pp, FAU_MTCNN_RNET_IN, &m->all, -1, NAN, 0);
 
     /* RNet */
     fau_cnn_shape os;
@@ -557,7 +557,7 @@ int fau_mtcnn_detect(fau_mtcnn *m, const uint8_t *bgr, int W, int H, size_t stri
     trace_all(pp, FAU_MTCNN_RNET_NMS, &m->all, -1, NAN, 1);
     apply_correction(&m->all, 0);
     rectify(&m->all);
-    trace_all(pp, FAU_MTCNN_ONET_IN, &m->all, -1, NAN, 1);
+    trace_all(pp, FAU_MTCNN_ONET_IN, &m->all, -1, NAN, 0);
 
     /* ONet */
     if ((rc = ensure_net(m, &m->onet, 48, 48, &os, e)))
