@@ -76,15 +76,25 @@ void fau_mtcnn_free(fau_mtcnn **pm)
 
 /* ---------------------------------------------------------------- loading */
 
-static int check_net(const fau_cnn *net, int side, int need, fau_error *e)
+/* The nets must run on their inputs: PNet on 12x12 gives >= 6 maps (2
+ * scores, 4 regressions) of 1x1; RNet on 24x24 and ONet on 48x48 end in a
+ * fully connected layer giving one vector of >= 6 values (2 scores, 4
+ * regressions). */
+static int check_net(const fau_cnn *net, const char *path, int side, fau_error *e)
 {
     fau_cnn_shape in = {3, side, side}, out;
-    int rc = fau_cnn_infer(net, in, &out, NULL, NULL, e);
-    if (rc)
-        return rc;
-    if ((size_t)out.c * out.h * out.w < (size_t)need || (side == 12 && out.c < need))
-        return fau_error_set(e, FAU_EFORMAT, "%s: output of %d x %d x %d has fewer than %d values",
-                             net->name, out.c, out.h, out.w, need);
+    fau_error sub = {0};
+    if (fau_cnn_infer(net, in, &out, NULL, NULL, &sub))
+        return fau_error_set(e, FAU_EFORMAT, "%s: cannot run on %dx%d input: %s", path, side, side,
+                             sub.msg);
+    const int ok = side == 12 ? out.c >= 6 && out.h == 1 && out.w == 1
+                              : out.c == 1 && (size_t)out.h * out.w >= 6;
+    if (!ok)
+        return fau_error_set(e, FAU_EFORMAT,
+                             "%s: output for a %dx%d input is %d maps of %dx%d, not the %s outputs "
+                             "of %s",
+                             path, side, side, out.c, out.h, out.w,
+                             side == 12 ? "6 map" : "6-value vector", net->name);
     return FAU_OK;
 }
 
@@ -114,6 +124,7 @@ int fau_mtcnn_load_file(fau_mtcnn **out, const char *path, fau_error *e)
     /* FaceDetectorMTCNN::Read: each line "<module> <file>"; unknown
      * modules are ignored; a trailing CR is dropped. */
     int have[3] = {0, 0, 0};
+    char paths[3][2 * FAU_PATH_MAX + 2];
     while (r.pos < r.len) {
         char line[FAU_PATH_MAX], module[64], file[FAU_PATH_MAX];
         if ((rc = fau_reader_line(&r, line, sizeof line, e)))
@@ -137,21 +148,16 @@ int fau_mtcnn_load_file(fau_mtcnn **out, const char *path, fau_error *e)
                                e)))
             goto fail;
         have[which] = 1;
+        snprintf(paths[which], sizeof paths[which], "%s", full);
     }
     if (!have[0] || !have[1] || !have[2]) {
         rc = fau_error_set(e, FAU_EFORMAT, "%s: missing %s module line", path,
                            !have[0] ? "PNet" : !have[1] ? "RNet" : "ONet");
         goto fail;
     }
-    /* The nets must run on their inputs: PNet 12x12 gives >= 6 maps
-     * (2 scores + 4 regressions), RNet/ONet give >= 6 values. */
-    if ((rc = check_net(&m->pnet, 12, 6, e)) || (rc = check_net(&m->rnet, 24, 6, e)) ||
-        (rc = check_net(&m->onet, 48, 6, e))) {
-        char msg[FAU_ERROR_MSG_MAX];
-        snprintf(msg, sizeof msg, "%s", e ? e->msg : "");
-        fau_error_reset(e, FAU_EFORMAT, "%s: %s", path, msg);
+    if ((rc = check_net(&m->pnet, paths[0], 12, e)) || (rc = check_net(&m->rnet, paths[1], 24, e)) ||
+        (rc = check_net(&m->onet, paths[2], 48, e)))
         goto fail;
-    }
     fau_reader_close(&r);
     *out = m;
     return FAU_OK;
