@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/mem.h"
 #include "detect/cnn.h"
 #include "detect/mtcnn.h"
 
@@ -243,6 +244,50 @@ static void test_missing(void **state)
     assert_null(m);
 }
 
+/* The AVX2 and generic convolutions give bit-identical activations
+ * (checked when this CPU has AVX2; both run the generic code otherwise). */
+static void test_simd_identical(void **state)
+{
+    const char *names[] = {"PNet.dat", "RNet.dat", "ONet.dat"};
+    const int sides[][2] = {{97, 61}, {24, 24}, {48, 48}};
+    srand(7);
+    for (int i = 0; i < 3; i++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, DIR_REL "%s", names[i]);
+        fau_cnn net;
+        fau_error e = {0};
+        assert_int_equal(fau_cnn_load(&net, fau_test_models(rel), names[i], &e), FAU_OK);
+        fau_cnn_shape in = {3, sides[i][1], sides[i][0]}, out;
+        size_t mx, mc;
+        assert_int_equal(fau_cnn_infer(&net, in, &out, &mx, &mc, &e), FAU_OK);
+        size_t n_in = (size_t)3 * in.h * in.w;
+        float *x = malloc(n_in * sizeof(float));
+        float *b[2][3];
+        for (int v = 0; v < 2; v++) {
+            b[v][0] = fau_aligned_alloc(mx * sizeof(float));
+            b[v][1] = fau_aligned_alloc(mx * sizeof(float));
+            b[v][2] = fau_aligned_alloc(mc * sizeof(float));
+        }
+        for (size_t k = 0; k < n_in; k++)
+            x[k] = (float)(rand() % 256) * 0.0078125f - 0.99609375f;
+        const float *o[2];
+        fau_cnn_shape os[2];
+        for (int v = 0; v < 2; v++) {
+            for (int l = 0; l < net.n_layers; l++)
+                if (net.layers[l].type == FAU_CNN_CONV)
+                    net.layers[l].avx2 = v == 0 ? 0 : __builtin_cpu_supports("avx2") != 0;
+            o[v] = fau_cnn_run(&net, x, in, b[v][0], b[v][1], b[v][2], &os[v]);
+        }
+        assert_memory_equal(&os[0], &os[1], sizeof os[0]);
+        assert_memory_equal(o[0], o[1], (size_t)os[0].c * os[0].h * os[0].w * sizeof(float));
+        for (int v = 0; v < 2; v++)
+            for (int k = 0; k < 3; k++)
+                fau_aligned_free(b[v][k]);
+        free(x);
+        fau_cnn_free(&net);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_corrupt),
         cmocka_unit_test(test_missing),
+        cmocka_unit_test(test_simd_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -182,6 +182,21 @@ static int load_prelu(fau_reader *r, fau_cnn_layer *L, fau_error *e)
     return FAU_OK;
 }
 
+/* Whether convolutions may use the AVX2 variant: the CPU has it and
+ * $FACEAU_SIMD does not cap the level below it. */
+static int avx2_allowed(void)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    const char *cap = getenv("FACEAU_SIMD");
+    if (cap && (!strcmp(cap, "scalar") || !strcmp(cap, "sse41")))
+        return 0;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
 int fau_cnn_load(fau_cnn *net, const char *path, const char *name, fau_error *e)
 {
     memset(net, 0, sizeof *net);
@@ -233,6 +248,9 @@ int fau_cnn_load(fau_cnn *net, const char *path, const char *name, fau_error *e)
         goto fail;
     }
     fau_reader_close(&r);
+    const int avx2 = avx2_allowed();
+    for (int l = 0; l < net->n_layers; l++)
+        net->layers[l].avx2 = net->layers[l].type == FAU_CNN_CONV ? avx2 : 0;
     return FAU_OK;
 fail:
     fau_reader_close(&r);
@@ -339,42 +357,32 @@ int fau_cnn_infer(const fau_cnn *net, fau_cnn_shape in, fau_cnn_shape *out, size
 }
 
 typedef float v4f __attribute__((vector_size(16)));
+typedef float v8f __attribute__((vector_size(32)));
 typedef double v2d __attribute__((vector_size(16)));
 
-/* convolution_direct_blas: out = im2col * W with the bias as the last K
- * term. Each output sums its K products in index order (map, kernel x,
- * kernel y) in float, starting from 0, then adds the bias: one product and
- * one add rounded at a time (no FMA; ISO C mode keeps GCC from
- * contracting). OpenBLAS's sgemm kernel associates differently, which moves
- * only the last bits (the golden tests measure it).
- *
- * col is the transposed im2col (CNN_utils im2col_t layout): K rows of ppad
- * floats, row t = (map m, kernel x, kernel y) holding the input pixel
- * (i + y, j + x) of map m for every output pixel p = i * ow + j. The
- * kernel then vectorises across 8 output pixels and blocks 4 output maps,
- * so each output keeps its own sequential sum. */
-static void conv_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, float *out,
-                       float *col)
+/* Stores one output block: bias, then the fused PReLU when given. */
+static inline void store_block(const fau_cnn_layer *L, int k, const float *acc, size_t np,
+                               float *o, const float *prelu)
 {
-    const int oh = s.h - L->kh + 1, ow = s.w - L->kw + 1;
-    const size_t in_plane = (size_t)s.h * s.w, P = (size_t)oh * ow, ppad = conv_ppad(oh, ow);
-    const int K = L->k_len;
-    float *row = col;
-    for (int m = 0; m < L->in_maps; m++) {
-        const float *im = in + (size_t)m * in_plane;
-        for (int x = 0; x < L->kw; x++) {
-            for (int y = 0; y < L->kh; y++) {
-                float *r = row;
-                for (int i = 0; i < oh; i++) {
-                    memcpy(r, im + (size_t)(i + y) * s.w + x, (size_t)ow * sizeof(float));
-                    r += ow;
-                }
-                for (size_t p = P; p < ppad; p++)
-                    row[p] = 0.0f;
-                row += ppad;
-            }
+    const float b = L->bias[k];
+    if (prelu) {
+        const float a = prelu[k];
+        for (size_t j = 0; j < np; j++) {
+            const float v = acc[j] + b;
+            o[j] = v >= 0 ? v : v * a;
         }
+    } else {
+        for (size_t j = 0; j < np; j++)
+            o[j] = acc[j] + b;
     }
+}
+
+/* out[k][p] = sum_t W[k][t] * col[t][p] summed in t order from 0, then
+ * + bias: 4 maps x 8 pixels at a time in 4-float vectors (SSE2). */
+static void conv_gemm_generic(const fau_cnn_layer *L, const float *col, size_t ppad, size_t P,
+                              float *out, const float *prelu)
+{
+    const int K = L->k_len;
     for (int k0 = 0; k0 < L->out_maps; k0 += 4) {
         const int nk = L->out_maps - k0 < 4 ? L->out_maps - k0 : 4;
         const float *w0 = L->weights + (size_t)k0 * K;
@@ -382,8 +390,6 @@ static void conv_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s,
         const float *w2 = nk > 2 ? w0 + 2 * (size_t)K : w0;
         const float *w3 = nk > 3 ? w0 + 3 * (size_t)K : w0;
         for (size_t p0 = 0; p0 < ppad; p0 += 8) {
-            /* 4 maps x 8 pixels in 8 native 4-float vectors (v8f spills
-             * on SSE2) */
             v4f a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0}, a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
             const float *c = col + p0;
             for (int t = 0; t < K; t++, c += ppad) {
@@ -410,14 +416,97 @@ static void conv_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s,
             memcpy(acc[3], &a3, 16);
             memcpy(acc[3] + 4, &b3, 16);
             const size_t np = P - p0 < 8 ? P - p0 : 8;
-            for (int q = 0; q < nk; q++) {
-                const float b = L->bias[k0 + q];
-                float *o = out + (size_t)(k0 + q) * P + p0;
-                for (size_t j = 0; j < np; j++)
-                    o[j] = acc[q][j] + b;
+            for (int q = 0; q < nk; q++)
+                store_block(L, k0 + q, acc[q], np, out + (size_t)(k0 + q) * P + p0, prelu);
+        }
+    }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same sums, 8 maps x 8 pixels at a time in 8-float AVX vectors. AVX2
+ * is requested without FMA, so every product and add still rounds on its
+ * own: results are bit-identical to conv_gemm_generic. */
+__attribute__((target("avx2"))) static void conv_gemm_avx2(const fau_cnn_layer *L, const float *col,
+                                                           size_t ppad, size_t P, float *out,
+                                                           const float *prelu)
+{
+    const int K = L->k_len;
+    for (int k0 = 0; k0 < L->out_maps; k0 += 8) {
+        const int nk = L->out_maps - k0 < 8 ? L->out_maps - k0 : 8;
+        const float *w[8];
+        for (int q = 0; q < 8; q++)
+            w[q] = L->weights + (size_t)(k0 + (q < nk ? q : 0)) * K;
+        for (size_t p0 = 0; p0 < ppad; p0 += 8) {
+            v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
+            const float *c = col + p0;
+            for (int t = 0; t < K; t++, c += ppad) {
+                v8f u;
+                memcpy(&u, c, sizeof u);
+                a0 += u * w[0][t];
+                a1 += u * w[1][t];
+                a2 += u * w[2][t];
+                a3 += u * w[3][t];
+                a4 += u * w[4][t];
+                a5 += u * w[5][t];
+                a6 += u * w[6][t];
+                a7 += u * w[7][t];
+            }
+            float acc[8][8];
+            memcpy(acc[0], &a0, 32);
+            memcpy(acc[1], &a1, 32);
+            memcpy(acc[2], &a2, 32);
+            memcpy(acc[3], &a3, 32);
+            memcpy(acc[4], &a4, 32);
+            memcpy(acc[5], &a5, 32);
+            memcpy(acc[6], &a6, 32);
+            memcpy(acc[7], &a7, 32);
+            const size_t np = P - p0 < 8 ? P - p0 : 8;
+            for (int q = 0; q < nk; q++)
+                store_block(L, k0 + q, acc[q], np, out + (size_t)(k0 + q) * P + p0, prelu);
+        }
+    }
+}
+#else
+#define conv_gemm_avx2 conv_gemm_generic
+#endif
+
+/* convolution_direct_blas: out = im2col * W with the bias as the last K
+ * term. Each output sums its K products in index order (map, kernel x,
+ * kernel y) in float, starting from 0, then adds the bias: one product and
+ * one add rounded at a time (no FMA; ISO C mode keeps GCC from
+ * contracting). OpenBLAS's sgemm kernel associates differently, which moves
+ * only the last bits (the golden tests measure it).
+ *
+ * col is the transposed im2col (CNN_utils im2col_t layout): K rows of ppad
+ * floats, row t = (map m, kernel x, kernel y) holding the input pixel
+ * (i + y, j + x) of map m for every output pixel p = i * ow + j. The
+ * kernel then vectorises across 8 output pixels and blocks 4 output maps,
+ * so each output keeps its own sequential sum. */
+static void conv_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, float *out,
+                       float *col, const float *prelu)
+{
+    const int oh = s.h - L->kh + 1, ow = s.w - L->kw + 1;
+    const size_t in_plane = (size_t)s.h * s.w, P = (size_t)oh * ow, ppad = conv_ppad(oh, ow);
+    float *row = col;
+    for (int m = 0; m < L->in_maps; m++) {
+        const float *im = in + (size_t)m * in_plane;
+        for (int x = 0; x < L->kw; x++) {
+            for (int y = 0; y < L->kh; y++) {
+                float *r = row;
+                for (int i = 0; i < oh; i++) {
+                    memcpy(r, im + (size_t)(i + y) * s.w + x, (size_t)ow * sizeof(float));
+                    r += ow;
+                }
+                for (size_t p = P; p < ppad; p++)
+                    row[p] = 0.0f;
+                row += ppad;
             }
         }
     }
+    if (L->avx2)
+        conv_gemm_avx2(L, col, ppad, P, out, prelu);
+    else
+        conv_gemm_generic(L, col, ppad, P, out, prelu);
 }
 
 /* max_pooling: windows start every stride and may run past the edge (then
@@ -460,6 +549,20 @@ static void fc_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, f
             const float *w = L->weights + (size_t)o * L->fc_in;
             float *op = out + (size_t)o * plane;
             size_t p = 0;
+            for (; p + 4 <= plane; p += 4) {
+                v2d acc0 = {0.0, 0.0}, acc1 = {0.0, 0.0};
+                for (int i = 0; i < L->fc_in; i++) {
+                    const float *ip = in + (size_t)i * plane + p;
+                    const double wi = (double)w[i];
+                    v2d x0 = {(double)ip[0], (double)ip[1]}, x1 = {(double)ip[2], (double)ip[3]};
+                    acc0 += x0 * wi;
+                    acc1 += x1 * wi;
+                }
+                op[p] = (float)acc0[0] + L->bias[o];
+                op[p + 1] = (float)acc0[1] + L->bias[o];
+                op[p + 2] = (float)acc1[0] + L->bias[o];
+                op[p + 3] = (float)acc1[1] + L->bias[o];
+            }
             for (; p + 2 <= plane; p += 2) {
                 v2d acc = {0.0, 0.0};
                 for (int i = 0; i < L->fc_in; i++) {
@@ -520,8 +623,10 @@ static void prelu_layer(const fau_cnn_layer *L, float *io, fau_cnn_shape s)
         for (int c = 0; c < s.c; c++) {
             const float a = L->weights[c];
             float *p = io + (size_t)c * plane;
-            for (size_t i = 0; i < plane; i++)
-                p[i] = p[i] >= 0 ? p[i] : p[i] * a;
+            for (size_t i = 0; i < plane; i++) {
+                const float v = p[i], n = v * a;
+                p[i] = v >= 0 ? v : n;
+            }
         }
     } else {
         for (int r = 0; r < L->pool_ky; r++) {
@@ -547,7 +652,13 @@ const float *fau_cnn_run(const fau_cnn *net, const float *in, fau_cnn_shape s, f
         float *dst = bufs[next];
         switch (L->type) {
         case FAU_CNN_CONV:
-            conv_layer(L, cur, s, dst, col);
+            if (l + 1 < net->n_layers && net->layers[l + 1].type == FAU_CNN_PRELU && ns.c > 1) {
+                /* PReLU on maps: fuse it into the convolution's store */
+                conv_layer(L, cur, s, dst, col, net->layers[l + 1].weights);
+                l++;
+            } else {
+                conv_layer(L, cur, s, dst, col, NULL);
+            }
             break;
         case FAU_CNN_MAXPOOL:
             pool_layer(L, cur, s, dst);

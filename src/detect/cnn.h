@@ -42,6 +42,7 @@ typedef struct fau_cnn_layer {
     int fc_in, fc_out;
     /* prelu: n_prelu slopes */
     int n_prelu;
+    int avx2; /* convolution: use the AVX2 variant (same results) */
     float *weights;
     float *bias;
 } fau_cnn_layer;
@@ -58,7 +59,11 @@ typedef struct fau_cnn_shape {
 } fau_cnn_shape;
 
 /* LandmarkDetector::CNN::Read. Every size is checked; a truncated or
- * malformed file gives FAU_EFORMAT naming the file and the byte offset. */
+ * malformed file gives FAU_EFORMAT naming the file and the byte offset.
+ * Convolutions use 8-wide AVX2 code when the CPU has it, unless
+ * $FACEAU_SIMD is "scalar" or "sse41"; every variant gives bit-identical
+ * results (products and sums are rounded one at a time, in the same
+ * order). */
 int fau_cnn_load(fau_cnn *net, const char *path, const char *name, fau_error *e);
 void fau_cnn_free(fau_cnn *net);
 

@@ -438,14 +438,19 @@ static const float *run_crop(fau_mtcnn *m, const fau_cnn *net, int side, const u
     s.img_h = H;
     /* width_target = w + 1; the crop starts at (int)(x - 1). Boxes are
      * integers here (rectify). */
+    /* Boxes come from network regressions; a box absurdly far or large
+     * (OpenFace would fail in cv::Mat / copyTo) is not run: NULL with
+     * FAU_OK makes the caller drop it. */
+    const float lim = 4.0f * (float)FAU_MAX_IMAGE_SIDE;
+    if (!(fabsf(b->x) < lim && fabsf(b->y) < lim && b->width >= 0.0f && b->width < lim &&
+          b->height >= 0.0f && b->height < lim)) {
+        *rc = FAU_OK;
+        return NULL;
+    }
     s.ox = (int)(b->x - 1);
     s.oy = (int)(b->y - 1);
     s.w = (int)(b->width + 1);
     s.h = (int)(b->height + 1);
-    if (s.w < 1 || s.h < 1) {
-        s.w = s.w < 1 ? 1 : s.w;
-        s.h = s.h < 1 ? 1 : s.h;
-    }
     if (fgrow(&m->rs, fau_resize_scratch_floats(s.w, side)) || fgrow(&m->img, (size_t)side * side * 3)) {
         *rc = fau_error_set(e, FAU_ENOMEM, "MTCNN: out of memory");
         return NULL;
@@ -548,8 +553,10 @@ int fau_mtcnn_detect(fau_mtcnn *m, const uint8_t *bgr, int W, int H, size_t stri
     for (size_t k = 0; k < m->all.n; k++) {
         cand *c = &m->all.p[k];
         const float *o = run_crop(m, &m->rnet, 24, bgr, W, H, stride, &c->box, e, &rc);
-        if (!o)
+        if (rc)
             return rc;
+        if (!o)
+            continue;
         float prob = (float)(1.0 / (1.0 + (double)expf(o[0] - o[1])));
         c->score = prob;
         for (int j = 0; j < 4; j++)
@@ -572,8 +579,10 @@ int fau_mtcnn_detect(fau_mtcnn *m, const uint8_t *bgr, int W, int H, size_t stri
     for (size_t k = 0; k < m->all.n; k++) {
         cand *c = &m->all.p[k];
         const float *o = run_crop(m, &m->onet, 48, bgr, W, H, stride, &c->box, e, &rc);
-        if (!o)
+        if (rc)
             return rc;
+        if (!o)
+            continue;
         float prob = (float)(1.0 / (1.0 + (double)expf(o[0] - o[1])));
         c->score = prob;
         for (int j = 0; j < 4; j++)
