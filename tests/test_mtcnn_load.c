@@ -244,8 +244,8 @@ static void test_missing(void **state)
     assert_null(m);
 }
 
-/* The AVX2 and generic convolutions give bit-identical activations
- * (checked when this CPU has AVX2; both run the generic code otherwise). */
+/* The AVX2+FMA and generic convolutions give bit-identical activations
+ * (checked when this CPU has AVX2+FMA; both run the generic code otherwise). */
 static void test_simd_identical(void **state)
 {
     const char *names[] = {"PNet.dat", "RNet.dat", "ONet.dat"};
@@ -275,7 +275,7 @@ static void test_simd_identical(void **state)
         for (int v = 0; v < 2; v++) {
             for (int l = 0; l < net.n_layers; l++)
                 if (net.layers[l].type == FAU_CNN_CONV)
-                    net.layers[l].avx2 = v == 0 ? 0 : __builtin_cpu_supports("avx2") != 0;
+                    net.layers[l].fma = v == 0 ? 0 : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
             o[v] = fau_cnn_run(&net, x, in, b[v][0], b[v][1], b[v][2], &os[v]);
         }
         assert_memory_equal(&os[0], &os[1], sizeof os[0]);

@@ -15,6 +15,8 @@ void fau_cnn_free(fau_cnn *net)
     for (int i = 0; i < net->n_layers; i++) {
         fau_aligned_free(net->layers[i].weights);
         fau_aligned_free(net->layers[i].bias);
+        fau_aligned_free(net->layers[i].wpack);
+        free(net->layers[i].mode_l);
     }
     free(net->layers);
     net->layers = NULL;
@@ -182,19 +184,46 @@ static int load_prelu(fau_reader *r, fau_cnn_layer *L, fau_error *e)
     return FAU_OK;
 }
 
-/* Whether convolutions may use the AVX2 variant: the CPU has it and
+/* Whether convolutions may use the AVX2+FMA variant: the CPU has both and
  * $FACEAU_SIMD does not cap the level below it. */
-static int avx2_allowed(void)
+static int fma_allowed(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
     const char *cap = getenv("FACEAU_SIMD");
     if (cap && (!strcmp(cap, "scalar") || !strcmp(cap, "sse41")))
         return 0;
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") ? 1 : 0;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
 #else
     return 0;
 #endif
+}
+
+static void conv_modes(fau_cnn_layer *L);
+
+/* Packs a convolution for the sgemm emulation: panels of 8 output maps,
+ * each K+1 steps of 8 weights (the bias as the last step, maps past the
+ * end zero), and the accumulation mode of every panel. */
+static int pack_conv(fau_cnn_layer *L, const char *path, fau_error *e)
+{
+    const int np = (L->out_maps + 7) / 8, K1 = L->k_len + 1;
+    size_t n;
+    if (fau_mul_size((size_t)np * 8, (size_t)K1, &n) || fau_mul_size(n, sizeof(float), &n))
+        return fau_error_set(e, FAU_EFORMAT, "%s: convolution layer too large", path);
+    L->wpack = fau_aligned_calloc(1, n);
+    L->mode_l = malloc((size_t)np * 3);
+    if (!L->wpack || !L->mode_l)
+        return fau_error_set(e, FAU_ENOMEM, "%s: out of memory", path);
+    L->mode_r = L->mode_l + np;
+    L->mode_4 = L->mode_l + 2 * np;
+    for (int k = 0; k < L->out_maps; k++) {
+        float *w = L->wpack + (size_t)(k / 8) * K1 * 8 + k % 8;
+        for (int t = 0; t < L->k_len; t++)
+            w[(size_t)t * 8] = L->weights[(size_t)k * L->k_len + t];
+        w[(size_t)L->k_len * 8] = L->bias[k];
+    }
+    conv_modes(L);
+    return FAU_OK;
 }
 
 int fau_cnn_load(fau_cnn *net, const char *path, const char *name, fau_error *e)
@@ -248,9 +277,15 @@ int fau_cnn_load(fau_cnn *net, const char *path, const char *name, fau_error *e)
         goto fail;
     }
     fau_reader_close(&r);
-    const int avx2 = avx2_allowed();
-    for (int l = 0; l < net->n_layers; l++)
-        net->layers[l].avx2 = net->layers[l].type == FAU_CNN_CONV ? avx2 : 0;
+    const int fma = fma_allowed();
+    for (int l = 0; l < net->n_layers; l++) {
+        fau_cnn_layer *L = &net->layers[l];
+        if (L->type != FAU_CNN_CONV)
+            continue;
+        L->fma = fma;
+        if ((rc = pack_conv(L, path, e)))
+            goto fail;
+    }
     return FAU_OK;
 fail:
     fau_reader_close(&r);
@@ -334,7 +369,7 @@ int fau_cnn_infer(const fau_cnn *net, fau_cnn_shape in, fau_cnn_shape *out, size
     for (int l = 0; l < net->n_layers; l++) {
         if (net->layers[l].type == FAU_CNN_CONV && s.c == net->layers[l].in_maps &&
             s.h >= net->layers[l].kh && s.w >= net->layers[l].kw) {
-            size_t c = (size_t)net->layers[l].k_len *
+            size_t c = (size_t)(net->layers[l].k_len + 1) *
                        conv_ppad(s.h - net->layers[l].kh + 1, s.w - net->layers[l].kw + 1);
             if (c > mc)
                 mc = c;
@@ -356,132 +391,189 @@ int fau_cnn_infer(const fau_cnn *net, fau_cnn_shape in, fau_cnn_shape *out, size
     return FAU_OK;
 }
 
-typedef float v4f __attribute__((vector_size(16)));
-typedef float v8f __attribute__((vector_size(32)));
 typedef double v2d __attribute__((vector_size(16)));
 
-/* Stores one output block: bias, then the fused PReLU when given. */
-static inline void store_block(const fau_cnn_layer *L, int k, const float *acc, size_t np,
-                               float *o, const float *prelu)
+/* ------------------------------------------------------------------------
+ * Convolution as OpenFace computes it: convolution_direct_blas builds the
+ * im2col matrix (one row per output pixel: K = maps*kh*kw values then a 1
+ * for the bias) and calls OpenBLAS sgemm_("N","N", out_maps, pixels, K+1,
+ * 1, W, out_maps, im2col, K+1, 0, C, out_maps). The goldens come from
+ * Debian 12's OpenBLAS 0.3.21 running its Haswell kernel
+ * (kernel/x86_64/sgemm_kernel_8x4_haswell_2.c, also used on Zen), whose
+ * summation order we reproduce exactly; it was checked bit for bit against
+ * that library on random matrices of every shape used here:
+ *
+ * - the level-3 driver splits K into chunks (GEMM_Q = 320: a chunk of 320
+ *   while 640 or more remain, else two halves rounded up to 8) and sums the
+ *   chunks into C in order (C = acc + C, C starting at 0); it splits the
+ *   pixels into blocks of GEMM_R = 104512 and each block into kernel calls
+ *   of 12 columns while 12 remain, else 4 while more than 4 remain, else
+ *   the rest;
+ * - every product is a fused multiply-add into an accumulator; most tiles
+ *   use one accumulator per output, summed in K order, but the kernel's
+ *   8-row x 6-column tiles (the first 8 rows of the left half of each
+ *   12-column block, and the last 8-row panel of the half the row zig-zag
+ *   ends on) and its 8x4 tiles alternate two accumulators over each group
+ *   of 8 K steps (even steps, odd steps; the K % 8 remaining steps go to
+ *   the first) and add them at the end.
+ *
+ * Rows (output maps) come in panels of 8; the mode of each panel in each
+ * kind of column block is fixed by the number of maps (mode_l, mode_r,
+ * mode_4 below). */
+
+#define CONV_Q 320
+#define CONV_R 104512
+
+static int next_chunk(int left)
 {
-    const float b = L->bias[k];
-    if (prelu) {
-        const float a = prelu[k];
-        for (size_t j = 0; j < np; j++) {
-            const float v = acc[j] + b;
-            o[j] = v >= 0 ? v : v * a;
+    if (left >= 2 * CONV_Q)
+        return CONV_Q;
+    if (left > CONV_Q)
+        return ((left / 2 + 7) / 8) * 8;
+    return left;
+}
+
+/* Panel modes of the kernel's 12-column (left / right 6) and 4-column
+ * calls for M rows: 2 = two accumulators, 1 = one. */
+static void conv_modes(fau_cnn_layer *L)
+{
+    const int M = L->out_maps, np = (M + 7) / 8;
+    for (int i = 0; i < np; i++)
+        L->mode_l[i] = L->mode_r[i] = 1, L->mode_4[i] = (i + 1) * 8 <= M ? 2 : 1;
+    if (M >= 16) {
+        /* COMPUTE_n12: H (panel 0 left, two accumulators), then right
+         * pairs and left pairs in a zig-zag (one accumulator), ending with
+         * T, one panel with two accumulators on the side not yet done. */
+        L->mode_l[0] = 2;
+        int r = M, q = 0;
+        for (;;) {
+            r -= 8; /* right on panels q, q+1 */
+            if (r < 16) {
+                L->mode_l[q + 1] = 2;
+                break;
+            }
+            r -= 8; /* left on panels q+1, q+2 */
+            if (r < 16) {
+                L->mode_r[q + 2] = 2;
+                break;
+            }
+            q += 2;
         }
-    } else {
-        for (size_t j = 0; j < np; j++)
-            o[j] = acc[j] + b;
     }
 }
 
-/* out[k][p] = sum_t W[k][t] * col[t][p] summed in t order from 0, then
- * + bias: 4 maps x 8 pixels at a time in 4-float vectors (SSE2). */
-static void conv_gemm_generic(const fau_cnn_layer *L, const float *col, size_t ppad, size_t P,
-                              float *out, const float *prelu)
+/* One tile: panel pn (8 maps), columns c0 .. c0+nc-1 (nc <= 6), K steps
+ * ls .. le-1, accumulation mode; adds into out (C = acc + C) and applies
+ * the fused PReLU on the last chunk. Inlined into a generic and an
+ * AVX2+FMA function: fmaf is exact either way, so both give the same
+ * bits. */
+static inline __attribute__((always_inline)) void tile_body(const fau_cnn_layer *L, const float *col,
+                                                            size_t ppad, size_t P, float *out, int pn,
+                                                            size_t c0, int nc, int ls, int le,
+                                                            int mode, int first, const float *prelu)
 {
-    const int K = L->k_len;
-    for (int k0 = 0; k0 < L->out_maps; k0 += 4) {
-        const int nk = L->out_maps - k0 < 4 ? L->out_maps - k0 : 4;
-        const float *w0 = L->weights + (size_t)k0 * K;
-        const float *w1 = nk > 1 ? w0 + K : w0;
-        const float *w2 = nk > 2 ? w0 + 2 * (size_t)K : w0;
-        const float *w3 = nk > 3 ? w0 + 3 * (size_t)K : w0;
-        for (size_t p0 = 0; p0 < ppad; p0 += 8) {
-            v4f a0 = {0}, b0 = {0}, a1 = {0}, b1 = {0}, a2 = {0}, b2 = {0}, a3 = {0}, b3 = {0};
-            const float *c = col + p0;
-            for (int t = 0; t < K; t++, c += ppad) {
-                v4f u, v;
-                memcpy(&u, c, sizeof u);
-                memcpy(&v, c + 4, sizeof v);
-                const float s0 = w0[t], s1 = w1[t], s2 = w2[t], s3 = w3[t];
-                a0 += u * s0;
-                b0 += v * s0;
-                a1 += u * s1;
-                b1 += v * s1;
-                a2 += u * s2;
-                b2 += v * s2;
-                a3 += u * s3;
-                b3 += v * s3;
+    float a0[6][8], a1[6][8];
+    for (int c = 0; c < 6; c++)
+        for (int l = 0; l < 8; l++)
+            a0[c][l] = a1[c][l] = 0.0f;
+    const int K = le - ls, T = mode == 2 ? K - K % 8 : 0;
+    const float *w = L->wpack + ((size_t)pn * (L->k_len + 1) + ls) * 8;
+    const float *x = col + (size_t)ls * ppad + c0;
+    int k = 0;
+    for (; k + 1 < T; k += 2, w += 16, x += 2 * ppad) {
+        for (int c = 0; c < nc; c++) {
+            const float xv = x[c], xv1 = x[ppad + c];
+            for (int l = 0; l < 8; l++) {
+                a0[c][l] = fmaf(w[l], xv, a0[c][l]);
+                a1[c][l] = fmaf(w[8 + l], xv1, a1[c][l]);
             }
-            float acc[4][8];
-            memcpy(acc[0], &a0, 16);
-            memcpy(acc[0] + 4, &b0, 16);
-            memcpy(acc[1], &a1, 16);
-            memcpy(acc[1] + 4, &b1, 16);
-            memcpy(acc[2], &a2, 16);
-            memcpy(acc[2] + 4, &b2, 16);
-            memcpy(acc[3], &a3, 16);
-            memcpy(acc[3] + 4, &b3, 16);
-            const size_t np = P - p0 < 8 ? P - p0 : 8;
-            for (int q = 0; q < nk; q++)
-                store_block(L, k0 + q, acc[q], np, out + (size_t)(k0 + q) * P + p0, prelu);
         }
     }
+    for (; k < K; k++, w += 8, x += ppad) {
+        for (int c = 0; c < nc; c++) {
+            const float xv = x[c];
+            for (int l = 0; l < 8; l++)
+                a0[c][l] = fmaf(w[l], xv, a0[c][l]);
+        }
+    }
+    const int m0 = pn * 8, nm = L->out_maps - m0 < 8 ? L->out_maps - m0 : 8;
+    for (int c = 0; c < nc; c++) {
+        for (int l = 0; l < nm; l++) {
+            float acc = mode == 2 ? a1[c][l] + a0[c][l] : a0[c][l];
+            float *o = out + (size_t)(m0 + l) * P + c0 + c;
+            float v = acc + (first ? 0.0f : *o);
+            if (prelu && le == L->k_len + 1)
+                v = v >= 0 ? v : v * prelu[m0 + l];
+            *o = v;
+        }
+    }
+}
+
+typedef void (*tile_fn)(const fau_cnn_layer *L, const float *col, size_t ppad, size_t P, float *out,
+                        int pn, size_t c0, int nc, int ls, int le, int mode, int first,
+                        const float *prelu);
+
+static void tile_generic(const fau_cnn_layer *L, const float *col, size_t ppad, size_t P, float *out,
+                         int pn, size_t c0, int nc, int ls, int le, int mode, int first,
+                         const float *prelu)
+{
+    tile_body(L, col, ppad, P, out, pn, c0, nc, ls, le, mode, first, prelu);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-/* The same sums, 8 maps x 8 pixels at a time in 8-float AVX vectors. AVX2
- * is requested without FMA, so every product and add still rounds on its
- * own: results are bit-identical to conv_gemm_generic. */
-__attribute__((target("avx2"))) static void conv_gemm_avx2(const fau_cnn_layer *L, const float *col,
-                                                           size_t ppad, size_t P, float *out,
-                                                           const float *prelu)
+__attribute__((target("avx2,fma"))) static void tile_fma(const fau_cnn_layer *L, const float *col,
+                                                         size_t ppad, size_t P, float *out, int pn,
+                                                         size_t c0, int nc, int ls, int le, int mode,
+                                                         int first, const float *prelu)
 {
-    const int K = L->k_len;
-    for (int k0 = 0; k0 < L->out_maps; k0 += 8) {
-        const int nk = L->out_maps - k0 < 8 ? L->out_maps - k0 : 8;
-        const float *w[8];
-        for (int q = 0; q < 8; q++)
-            w[q] = L->weights + (size_t)(k0 + (q < nk ? q : 0)) * K;
-        for (size_t p0 = 0; p0 < ppad; p0 += 8) {
-            v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
-            const float *c = col + p0;
-            for (int t = 0; t < K; t++, c += ppad) {
-                v8f u;
-                memcpy(&u, c, sizeof u);
-                a0 += u * w[0][t];
-                a1 += u * w[1][t];
-                a2 += u * w[2][t];
-                a3 += u * w[3][t];
-                a4 += u * w[4][t];
-                a5 += u * w[5][t];
-                a6 += u * w[6][t];
-                a7 += u * w[7][t];
+    tile_body(L, col, ppad, P, out, pn, c0, nc, ls, le, mode, first, prelu);
+}
+#else
+#define tile_fma tile_generic
+#endif
+
+/* Columns c0 .. c0+n-1 of one kernel call, all panels. */
+static void tile_cols(const fau_cnn_layer *L, tile_fn tile, const float *col, size_t ppad, size_t P,
+                      float *out, size_t c0, int n, const unsigned char *modes, int ls, int le,
+                      int first, const float *prelu)
+{
+    const int np = (L->out_maps + 7) / 8;
+    for (int pn = 0; pn < np; pn++)
+        tile(L, col, ppad, P, out, pn, c0, n, ls, le, modes ? modes[pn] : 1, first, prelu);
+}
+
+/* col: K+1 rows of ppad floats (row t = input value t of every output
+ * pixel, the last row all ones for the bias). */
+static void conv_gemm(const fau_cnn_layer *L, const float *col, size_t ppad, size_t P, float *out,
+                      const float *prelu)
+{
+    const tile_fn tile = L->fma ? tile_fma : tile_generic;
+    const int K1 = L->k_len + 1;
+    for (int ls = 0, nl; ls < K1; ls += nl) {
+        nl = next_chunk(K1 - ls);
+        const int first = ls == 0;
+        for (size_t js = 0; js < P; js += CONV_R) {
+            const size_t je = P - js < CONV_R ? P : js + CONV_R;
+            for (size_t j = js; j < je;) {
+                const size_t left = je - j;
+                if (left >= 12) {
+                    tile_cols(L, tile, col, ppad, P, out, j, 6, L->mode_l, ls, ls + nl, first, prelu);
+                    tile_cols(L, tile, col, ppad, P, out, j + 6, 6, L->mode_r, ls, ls + nl, first,
+                              prelu);
+                    j += 12;
+                } else if (left >= 4) {
+                    tile_cols(L, tile, col, ppad, P, out, j, 4, L->mode_4, ls, ls + nl, first, prelu);
+                    j += 4;
+                } else {
+                    tile_cols(L, tile, col, ppad, P, out, j, (int)left, NULL, ls, ls + nl, first,
+                              prelu);
+                    j += left;
+                }
             }
-            float acc[8][8];
-            memcpy(acc[0], &a0, 32);
-            memcpy(acc[1], &a1, 32);
-            memcpy(acc[2], &a2, 32);
-            memcpy(acc[3], &a3, 32);
-            memcpy(acc[4], &a4, 32);
-            memcpy(acc[5], &a5, 32);
-            memcpy(acc[6], &a6, 32);
-            memcpy(acc[7], &a7, 32);
-            const size_t np = P - p0 < 8 ? P - p0 : 8;
-            for (int q = 0; q < nk; q++)
-                store_block(L, k0 + q, acc[q], np, out + (size_t)(k0 + q) * P + p0, prelu);
         }
     }
 }
-#else
-#define conv_gemm_avx2 conv_gemm_generic
-#endif
 
-/* convolution_direct_blas: out = im2col * W with the bias as the last K
- * term. Each output sums its K products in index order (map, kernel x,
- * kernel y) in float, starting from 0, then adds the bias: one product and
- * one add rounded at a time (no FMA; ISO C mode keeps GCC from
- * contracting). OpenBLAS's sgemm kernel associates differently, which moves
- * only the last bits (the golden tests measure it).
- *
- * col is the transposed im2col (CNN_utils im2col_t layout): K rows of ppad
- * floats, row t = (map m, kernel x, kernel y) holding the input pixel
- * (i + y, j + x) of map m for every output pixel p = i * ow + j. The
- * kernel then vectorises across 8 output pixels and blocks 4 output maps,
- * so each output keeps its own sequential sum. */
 static void conv_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, float *out,
                        float *col, const float *prelu)
 {
@@ -503,10 +595,9 @@ static void conv_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s,
             }
         }
     }
-    if (L->avx2)
-        conv_gemm_avx2(L, col, ppad, P, out, prelu);
-    else
-        conv_gemm_generic(L, col, ppad, P, out, prelu);
+    for (size_t p = 0; p < ppad; p++)
+        row[p] = 1.0f;
+    conv_gemm(L, col, ppad, P, out, prelu);
 }
 
 /* max_pooling: windows start every stride and may run past the edge (then
@@ -595,7 +686,27 @@ static void fc_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, f
                     tmp[n++] = in[((size_t)c * s.h + y) * s.w + x];
         v = tmp;
     }
-    /* two outputs per double vector, each summed in input order */
+    if (L->fc_out >= 100) {
+        /* cv::gemm hands matrices of 100 rows or more to cblas_sgemm
+         * (OpenCV's HAL, lapack_gemm32f) with C = the bias and beta = 1:
+         * OpenBLAS sums each output with one fused accumulator per K chunk
+         * (the chunking of conv_gemm) and adds each chunk to C in order. */
+        for (int o = 0; o < L->fc_out; o++) {
+            const float *w = L->weights + (size_t)o * L->fc_in;
+            float c = L->bias[o];
+            for (int ls = 0, nl; ls < L->fc_in; ls += nl) {
+                nl = next_chunk(L->fc_in - ls);
+                float acc = 0.0f;
+                for (int i = ls; i < ls + nl; i++)
+                    acc = fmaf(v[i], w[i], acc);
+                c = acc + c;
+            }
+            out[o] = c;
+        }
+        return;
+    }
+    /* OpenCV's own gemm: double sums. Two outputs per double vector, each
+     * summed in input order. */
     int o = 0;
     for (; o + 2 <= L->fc_out; o += 2) {
         const float *w0 = L->weights + (size_t)o * L->fc_in, *w1 = w0 + L->fc_in;

@@ -42,9 +42,14 @@ typedef struct fau_cnn_layer {
     int fc_in, fc_out;
     /* prelu: n_prelu slopes */
     int n_prelu;
-    int avx2; /* convolution: use the AVX2 variant (same results) */
+    int fma; /* convolution: use the AVX2+FMA variant (same results) */
     float *weights;
     float *bias;
+    /* convolution, packed for the OpenBLAS sgemm emulation: panels of 8
+     * maps x (k_len + 1) steps (bias last), and the accumulation mode of
+     * each panel in the kernel's left-6, right-6 and 4-column tiles */
+    float *wpack;
+    unsigned char *mode_l, *mode_r, *mode_4;
 } fau_cnn_layer;
 
 typedef struct fau_cnn {
@@ -60,10 +65,10 @@ typedef struct fau_cnn_shape {
 
 /* LandmarkDetector::CNN::Read. Every size is checked; a truncated or
  * malformed file gives FAU_EFORMAT naming the file and the byte offset.
- * Convolutions use 8-wide AVX2 code when the CPU has it, unless
- * $FACEAU_SIMD is "scalar" or "sse41"; every variant gives bit-identical
- * results (products and sums are rounded one at a time, in the same
- * order). */
+ * Convolutions reproduce OpenBLAS 0.3.21's Haswell sgemm summation order
+ * with fused multiply-adds; they use AVX2+FMA code when the CPU has it,
+ * unless $FACEAU_SIMD is "scalar" or "sse41", else fmaf() (exact, slower):
+ * both give bit-identical results. */
 int fau_cnn_load(fau_cnn *net, const char *path, const char *name, fau_error *e);
 void fau_cnn_free(fau_cnn *net);
 
