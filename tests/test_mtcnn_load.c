@@ -274,7 +274,7 @@ static void test_simd_identical(void **state)
         fau_cnn_shape os[2];
         for (int v = 0; v < 2; v++) {
             for (int l = 0; l < net.n_layers; l++)
-                if (net.layers[l].type == FAU_CNN_CONV)
+                if (net.layers[l].type == FAU_CNN_CONV || net.layers[l].type == FAU_CNN_FC)
                     net.layers[l].fma = v == 0 ? 0 : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
             o[v] = fau_cnn_run(&net, x, in, b[v][0], b[v][1], b[v][2], &os[v]);
         }

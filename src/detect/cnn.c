@@ -280,6 +280,19 @@ int fau_cnn_load(fau_cnn *net, const char *path, const char *name, fau_error *e)
     const int fma = fma_allowed();
     for (int l = 0; l < net->n_layers; l++) {
         fau_cnn_layer *L = &net->layers[l];
+        if (L->type == FAU_CNN_FC && L->fc_out >= 100) {
+            /* transposed copy for the vectorised cblas emulation */
+            L->fma = fma;
+            L->wpack = fau_aligned_alloc((size_t)L->fc_in * L->fc_out * sizeof(float));
+            if (!L->wpack) {
+                rc = fau_error_set(e, FAU_ENOMEM, "%s: out of memory", path);
+                goto fail;
+            }
+            for (int o = 0; o < L->fc_out; o++)
+                for (int i = 0; i < L->fc_in; i++)
+                    L->wpack[(size_t)i * L->fc_out + o] = L->weights[(size_t)o * L->fc_in + i];
+            continue;
+        }
         if (L->type != FAU_CNN_CONV)
             continue;
         L->fma = fma;
@@ -545,7 +558,8 @@ static void tile_generic(const fau_cnn_layer *L, const float *col, size_t ppad, 
 typedef float v8f __attribute__((vector_size(32)));
 
 /* The same tile on 8-float vectors. acc + w * x is contracted into one
- * fused multiply-add (fp-contract=fast, this function only): exactly the
+ * fused multiply-add (O3 and fp-contract=fast for this function only, so
+ * that even -O0 builds contract it): exactly the
  * fmaf of tile_body, which test_mtcnn_load checks bit for bit. */
 #define TILE_FMA_NC(NC)                                                                        \
     do {                                                                                       \
@@ -557,7 +571,7 @@ typedef float v8f __attribute__((vector_size(32)));
             v8f w0, w1;                                                                        \
             memcpy(&w0, w, sizeof w0);                                                         \
             memcpy(&w1, w + 8, sizeof w1);                                                     \
-            for (int c = 0; c < NC; c++) {                                                     \
+            _Pragma("GCC unroll 6") for (int c = 0; c < NC; c++) {                            \
                 a0[c] = a0[c] + w0 * x[c];                                                     \
                 a1[c] = a1[c] + w1 * x[ppad + c];                                              \
             }                                                                                  \
@@ -574,7 +588,7 @@ typedef float v8f __attribute__((vector_size(32)));
         }                                                                                      \
     } while (0)
 
-__attribute__((target("avx2,fma"), optimize("fp-contract=fast"))) static void
+__attribute__((target("avx2,fma"), optimize("O3", "fp-contract=fast"))) static void
 tile_fma(const fau_cnn_layer *L, const float *col, size_t ppad, size_t P, float *out, int pn,
          size_t c0, int nc, int ls, int le, int mode, int first, const float *prelu)
 {
@@ -715,6 +729,32 @@ static void pool_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s,
  * float products in double (GEMMSingleMul<float,double>) and rounds once;
  * the bias is added in float afterwards for the per-pixel case and inside
  * the same gemm (beta = 1) for the flattened case. */
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The cblas_sgemm emulation of fc_layer, 8 outputs per vector from the
+ * transposed weights (wpack, [in][out]); contracted to fused multiply-adds
+ * as in tile_fma, so the bits equal the fmaf loop. */
+__attribute__((target("avx2,fma"), optimize("O3", "fp-contract=fast"))) static void
+fc_blas_fma(const fau_cnn_layer *L, const float *v, float *out)
+{
+    for (int o = 0; o < L->fc_out; o += 8) {
+        v8f c;
+        memcpy(&c, L->bias + o, sizeof c);
+        for (int ls = 0, nl; ls < L->fc_in; ls += nl) {
+            nl = next_chunk(L->fc_in - ls);
+            v8f acc = {0, 0, 0, 0, 0, 0, 0, 0};
+            const float *w = L->wpack + (size_t)ls * L->fc_out + o;
+            for (int i = ls; i < ls + nl; i++, w += L->fc_out) {
+                v8f wv;
+                memcpy(&wv, w, sizeof wv);
+                acc = acc + wv * v[i];
+            }
+            c = acc + c;
+        }
+        memcpy(out + o, &c, sizeof c);
+    }
+}
+#endif
+
 static void fc_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, float *out)
 {
     if (s.c > 1 && s.c == L->fc_in) {
@@ -774,6 +814,12 @@ static void fc_layer(const fau_cnn_layer *L, const float *in, fau_cnn_shape s, f
          * (OpenCV's HAL, lapack_gemm32f) with C = the bias and beta = 1:
          * OpenBLAS sums each output with one fused accumulator per K chunk
          * (the chunking of conv_gemm) and adds each chunk to C in order. */
+#if defined(__x86_64__) && defined(__GNUC__)
+        if (L->fma && L->wpack && L->fc_out % 8 == 0) {
+            fc_blas_fma(L, v, out);
+            return;
+        }
+#endif
         for (int o = 0; o < L->fc_out; o++) {
             const float *w = L->weights + (size_t)o * L->fc_in;
             float c = L->bias[o];
