@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "core/models_path.h"
 #include "detect/mtcnn.h"
@@ -205,11 +208,19 @@ static void run_case(const char *name, const fau_frame *f, int is_video)
     float conf2[32];
     int n2 = -1;
     p.trace = NULL;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    /* steady state: the second call on the same frame allocates nothing
+     * (heap in use unchanged) */
+    const size_t heap0 = mallinfo2().uordblks;
+#endif
     double t0 = now_ms();
     assert_int_equal(fau_mtcnn_detect(m, f->bgr, f->width, f->height, f->bgr_stride, &p, boxes2, conf2,
                                       32, &n2, &e),
                      FAU_OK);
     double t1 = now_ms();
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    assert_int_equal(mallinfo2().uordblks, heap0);
+#endif
     assert_int_equal(n2, n);
     assert_memory_equal(boxes2, boxes, (size_t)n * sizeof *boxes);
     assert_memory_equal(conf2, conf, (size_t)n * sizeof *conf);
