@@ -53,7 +53,8 @@ int fau_create(fau_ctx **out, const fau_options *opts, char *err_buf, size_t err
     if (fau_models_locate(&c->models, c->opts.models_dir, &err) != FAU_OK)
         goto fail_ctx;
     if (c->opts.load_landmarks &&
-        fau_landmark_models_load(&c->landmarks, &c->models, c->opts.landmark_model, &err) != FAU_OK)
+        (fau_landmark_models_load(&c->landmarks, &c->models, c->opts.landmark_model, &err) ||
+         fau_mtcnn_load(&c->detector, &c->models, "model/mtcnn_detector/MTCNN_detector.txt", &err)))
         goto fail_ctx;
     *out = c;
     return FAU_OK;
@@ -70,6 +71,7 @@ void fau_destroy(fau_ctx **ctx)
     if (!ctx || !*ctx)
         return;
     fau_landmark_models_free(&(*ctx)->landmarks);
+    fau_mtcnn_free(&(*ctx)->detector);
     free(*ctx);
     *ctx = NULL;
 }

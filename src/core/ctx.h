@@ -6,6 +6,7 @@
 #include "faceau.h"
 #include "core/error.h"
 #include "core/models_path.h"
+#include "detect/mtcnn.h"
 #include "landmarks/clnf_model.h"
 
 struct fau_ctx {
@@ -13,6 +14,7 @@ struct fau_ctx {
     fau_model_paths models;
     fau_error err;
     fau_landmark_models *landmarks; /* CLNF, parts and validator */
+    fau_mtcnn *detector;            /* MTCNN face detector */
 };
 
 #endif

@@ -36,6 +36,9 @@ rel=model/mtcnn_detector/ONet.dat
 d=$(copy_with garbage "$rel")
 head -c 5000 /dev/urandom >"$d/$rel"
 run_expect 3 garbage_check -- models check --models "$d" -q && grep -q "$rel" "$tmp_root/garbage_check.out" && ok || fail "check names the damaged file"
+if run_expect 3 garbage_run -- --models "$d" -f "$clip" -out_dir "$tmp_root/out_garbage"; then
+  expect_one_line_naming garbage_run "$rel" && ok
+fi
 
 # CE-CLM needs CEN patch files that are not shipped: clear error, not a crash.
 if run_expect 3 ceclm -- --models "$models" -mloc model/main_ceclm_general.txt -f "$clip" -out_dir "$tmp_root/o"; then
