@@ -18,7 +18,7 @@ enum {
     O_F, O_FDIR, O_OUT_DIR, O_OF, O_2D, O_3D, O_PDM, O_POSE, O_AUS, O_GAZE, O_HOG, O_SIM,
     O_TRACKED, O_SIMSIZE, O_SIMSCALE, O_NOMASK, O_AU_STATIC, O_NOBAD, O_MLOC, O_MODELS, O_FX,
     O_FY, O_CX, O_CY, O_Q, O_VERBOSE, O_THREADS, O_LMK_FROM, O_PRECISION, O_ALLOW_DEC, O_HELP,
-    O_VERSION, O_IGNORED_ARG, O_IGNORED
+    O_VERSION, O_GRAY, O_IGNORED_ARG, O_IGNORED
 };
 
 static const opt_def opts[] = {
@@ -38,6 +38,7 @@ static const opt_def opts[] = {
     {"-simsize", "--sim-size", ARG_INT, O_SIMSIZE},
     {"-simscale", "--sim-scale", ARG_DOUBLE, O_SIMSCALE},
     {"-nomask", "--no-mask", ARG_NONE, O_NOMASK},
+    {"-g", "--aligned-gray", ARG_NONE, O_GRAY},
     {"-au_static", "--au-static", ARG_NONE, O_AU_STATIC},
     {"-nobadaligned", "--no-bad-aligned", ARG_NONE, O_NOBAD},
     {"-mloc", "--landmark-model", ARG_STR, O_MLOC},
@@ -172,8 +173,10 @@ int fau_cli_parse(fau_cli_args *a, int argc, char **argv, int first, char *err, 
                 return -1;
             }
             a->sim_scale = dv;
+            a->sim_scale_set = 1;
             break;
         case O_NOMASK: a->nomask = 1; break;
+        case O_GRAY: a->aligned_gray = 1; break;
         case O_AU_STATIC: a->au_static = 1; break;
         case O_NOBAD: a->nobadaligned = 1; break;
         case O_MLOC: a->mloc = val; break;
@@ -213,6 +216,9 @@ int fau_cli_parse(fau_cli_args *a, int argc, char **argv, int first, char *err, 
 
 void fau_cli_apply_output_defaults(fau_cli_args *a)
 {
+    /* FaceAnalyserParameters: -simsize alone scales the face with the size. */
+    if (!a->sim_scale_set)
+        a->sim_scale = a->sim_size * (0.7 / 112.0);
     if (a->output_set)
         return;
     a->lmk2d = a->lmk3d = a->pdm = a->pose = a->aus = a->gaze = a->hog = a->simalign = 1;

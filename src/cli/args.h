@@ -25,7 +25,9 @@ typedef struct fau_cli_args {
     int lmk2d, lmk3d, pdm, pose, aus, gaze, hog, simalign, tracked;
     int output_set;            /* any output flag given; if not, OpenFace outputs everything */
     int sim_size;              /* -simsize, default 112 */
-    double sim_scale;          /* -simscale, default 0.7 */
+    double sim_scale;          /* -simscale; default 0.7, or simsize * 0.7 / 112 (OpenFace) */
+    int sim_scale_set;
+    int aligned_gray;          /* -g: aligned faces in grayscale */
     int nomask, au_static, nobadaligned;
     const char *mloc;          /* -mloc: landmark model, relative to the models dir or a path */
     const char *models_dir;    /* --models */
