@@ -59,6 +59,9 @@ typedef struct vstate {
     int eof_sent, finished, have_frame;
     int64_t packets_sent, frames_out, errors_skipped;
     int64_t nb_frames; /* the container's frame count, 0 if unknown */
+    int check_balance; /* codec gives one frame per packet (see vopen) */
+    int seen_key;      /* a keyframe packet has been sent */
+    int64_t counted_packets; /* packets sent from the first keyframe on */
     uint8_t *rot; /* rotation scratch, reused */
     size_t rot_cap;
 } vstate;
@@ -236,13 +239,13 @@ static int vnext(void *st, fau_frame *f, fau_error *e)
                                      "\"%s\": no video frame could be decoded (damaged or "
                                      "truncated file)",
                                      s->path);
-            if (!s->allow_errors && s->frames_out < s->packets_sent)
+            if (!s->allow_errors && s->check_balance && s->frames_out < s->counted_packets)
                 return fau_error_set(e, FAU_EDECODE,
                                      "\"%s\": %lld of %lld video packets produced no frame "
                                      "(damaged stream); decode errors are fatal unless "
                                      "allow_decode_errors is set",
-                                     s->path, (long long)(s->packets_sent - s->frames_out),
-                                     (long long)s->packets_sent);
+                                     s->path, (long long)(s->counted_packets - s->frames_out),
+                                     (long long)s->counted_packets);
             return 0;
         }
         if (ret != AVERROR(EAGAIN)) {
@@ -268,6 +271,12 @@ static int vnext(void *st, fau_frame *f, fau_error *e)
             av_packet_unref(s->pkt);
             continue;
         }
+        /* Packets before the first keyframe may legitimately give no frame
+         * (a stream cut between keyframes); they are not counted. */
+        if (s->pkt->flags & AV_PKT_FLAG_KEY)
+            s->seen_key = 1;
+        if (s->seen_key)
+            s->counted_packets++;
         ret = avcodec_send_packet(s->dec, s->pkt);
         av_packet_unref(s->pkt);
         s->packets_sent++;
@@ -374,13 +383,25 @@ int fau_video_ffmpeg_open(fau_media_reader *r, fau_media_info *info, const char 
     /* Threads change speed only: FFmpeg's decoders are bit-exact across
      * thread counts. 0 lets FFmpeg pick (OpenCV uses the CPU count). */
     s->dec->thread_count = opts->threads > 0 ? opts->threads : 0;
-    if (!s->allow_errors)
-        s->dec->err_recognition |= AV_EF_EXPLODE;
+    /* No AV_EF_EXPLODE: with frame threading FFmpeg 5.1 can abort the
+     * process on an assertion (decode.c: frame->buf[0]) when a damaged
+     * packet explodes. Errors are caught from the return codes, the
+     * corrupt-frame flags and the packet/frame balance instead, the same
+     * with 1 or many threads. */
     ret = avcodec_open2(s->dec, codec, NULL);
     if (ret < 0) {
         rc = fau_error_set(e, FAU_EUNSUPPORTED, "\"%s\": cannot open the %s decoder: %s", path,
                            codec->name, averr(ret, eb, sizeof eb));
         goto fail;
+    }
+
+    /* The packet/frame balance check applies to codecs that output one
+     * frame per packet; VP8/VP9/AV1 may carry invisible frames in packets
+     * of their own. */
+    {
+        enum AVCodecID id = st->codecpar->codec_id;
+        s->check_balance = !(id == AV_CODEC_ID_VP8 || id == AV_CODEC_ID_VP9 ||
+                             id == AV_CODEC_ID_AV1);
     }
 
     /* CvCapture_FFMPEG::get_rotation_angle */
