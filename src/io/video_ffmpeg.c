@@ -272,10 +272,12 @@ static int vnext(void *st, fau_frame *f, fau_error *e)
             continue;
         }
         /* Packets before the first keyframe may legitimately give no frame
-         * (a stream cut between keyframes); they are not counted. */
+         * (a stream cut between keyframes), and so do packets the demuxer
+         * marks for discarding (outside an MP4 edit list: decoded for
+         * reference, never output); neither is counted. */
         if (s->pkt->flags & AV_PKT_FLAG_KEY)
             s->seen_key = 1;
-        if (s->seen_key)
+        if (s->seen_key && !(s->pkt->flags & AV_PKT_FLAG_DISCARD))
             s->counted_packets++;
         ret = avcodec_send_packet(s->dec, s->pkt);
         av_packet_unref(s->pkt);
