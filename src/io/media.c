@@ -369,7 +369,7 @@ static int open_file_reader(fau_media *m, const char *path, const fau_media_open
         return rc;
     }
     if ((nhead >= 9 && memcmp(head, "YUV4MPEG2", 9) == 0) || ext_is(ext, ".y4m"))
-        return fau_y4m_open(&m->reader, &m->info, path, e);
+        return fau_y4m_open(&m->reader, &m->info, path, opts, e);
 #ifdef FAU_HAVE_FFMPEG
     return fau_video_ffmpeg_open(&m->reader, &m->info, path, opts, e);
 #else

@@ -80,7 +80,8 @@ int fau_read_whole_file(const char *path, uint8_t **data, size_t *len, fau_error
  * allocating pixel buffers and fills info. */
 int fau_sequence_open(fau_media_reader *r, fau_media_info *info, const char *dir,
                       fau_error *e);
-int fau_y4m_open(fau_media_reader *r, fau_media_info *info, const char *path, fau_error *e);
+int fau_y4m_open(fau_media_reader *r, fau_media_info *info, const char *path,
+                 const fau_media_open_opts *opts, fau_error *e);
 #ifdef FAU_HAVE_FFMPEG
 int fau_video_ffmpeg_open(fau_media_reader *r, fau_media_info *info, const char *path,
                           const fau_media_open_opts *opts, fau_error *e);
