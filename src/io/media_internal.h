@@ -89,6 +89,9 @@ int fau_video_ffmpeg_open(fau_media_reader *r, fau_media_info *info, const char 
  * .y4m copy of a decoded clip. Returns the AVPixelFormat, or -1. */
 int fau_video_ffmpeg_last_yuv(void *state, const uint8_t *planes[3], int strides[3], int *w,
                               int *h);
+/* Test hook: convert every frame with libswscale (as OpenCV does) instead
+ * of fau_yuv_to_bgr, to check the two against each other. */
+void fau_video_ffmpeg_force_swscale(void *state);
 #endif
 
 /* YUV -> BGR exactly as libswscale 6.7 (FFmpeg 5.1) converts for
@@ -97,7 +100,8 @@ int fau_video_ffmpeg_last_yuv(void *state, const uint8_t *planes[3], int strides
 typedef enum fau_yuv_layout {
     FAU_YUV420 = 0,
     FAU_YUV444 = 1,
-    FAU_YUV_MONO = 2
+    FAU_YUV_MONO = 2,
+    FAU_YUV422 = 3
 } fau_yuv_layout;
 
 void fau_yuv_to_bgr(fau_yuv_layout layout, int full_range, const uint8_t *y, size_t ys,
