@@ -22,6 +22,12 @@
 #include "io/media.h"
 #include "io/media_internal.h"
 
+#ifdef FAU_HAVE_FFMPEG
+#include <libavutil/frame.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+#endif
+
 static int have_ffmpeg(void)
 {
     const char *v = getenv("FAU_HAVE_FFMPEG");
@@ -680,7 +686,7 @@ static void test_y4m_matches_ffmpeg(void **state)
 {
     const char *dir = fau_test_tmpdir();
     static const char *spaces[] = {"420jpeg", "420mpeg2", "444", "mono"};
-    static const int widths[] = {64, 50, 37, 33};
+    static const int widths[] = {64, 35, 37, 33};
     for (int s = 0; s < 4; s++) {
         const char *path = tmp_path(dir, "m.y4m");
         write_y4m(path, widths[s], 24, spaces[s], 3);
@@ -688,8 +694,9 @@ static void test_y4m_matches_ffmpeg(void **state)
         fau_media_reader a = {0}, b = {0};
         fau_error e = {0};
         fau_media_open_opts o = {0, 1};
-        assert_int_equal(fau_y4m_open(&a, &i1, path, &e), 0);
+        assert_int_equal(fau_y4m_open(&a, &i1, path, &o, &e), 0);
         assert_int_equal(fau_video_ffmpeg_open(&b, &i2, path, &o, &e), 0);
+        fau_video_ffmpeg_force_swscale(b.state); /* the reference: libswscale itself */
         fau_frame fa[3] = {{0}}, fb[3] = {{0}};
         assert_int_equal(read_frames(&a, fa, 3, &e), 3);
         assert_int_equal(read_frames(&b, fb, 3, &e), 3);
@@ -705,6 +712,65 @@ static void test_y4m_matches_ffmpeg(void **state)
         a.close(a.state);
         b.close(b.state);
     }
+}
+
+/* fau_yuv_to_bgr against sws_scale called as OpenCV calls it (same size,
+ * BGR24, SWS_BICUBIC, output from av_frame_get_buffer(32)) on random planes
+ * with black/white rows, for every layout and range the video path
+ * converts itself. */
+static void test_yuv_kernel_vs_swscale(void **state)
+{
+    static const struct {
+        enum AVPixelFormat fmt;
+        fau_yuv_layout layout;
+        int full, cw_shift, ch_shift;
+    } cases[] = {
+        {AV_PIX_FMT_YUV420P, FAU_YUV420, 0, 1, 1},  {AV_PIX_FMT_YUVJ420P, FAU_YUV420, 1, 1, 1},
+        {AV_PIX_FMT_YUV422P, FAU_YUV422, 0, 1, 0},  {AV_PIX_FMT_YUVJ422P, FAU_YUV422, 1, 1, 0},
+        {AV_PIX_FMT_YUV444P, FAU_YUV444, 0, 0, 0},  {AV_PIX_FMT_YUVJ444P, FAU_YUV444, 1, 0, 0},
+        {AV_PIX_FMT_GRAY8, FAU_YUV_MONO, 0, 0, 0},
+    };
+    static const int sizes[][2] = {{64, 32}, {37, 20}, {130, 18}};
+    for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++)
+        for (size_t si = 0; si < 3; si++) {
+            int w = sizes[si][0], h = sizes[si][1];
+            AVFrame *in = av_frame_alloc(), *out = av_frame_alloc();
+            in->format = cases[ci].fmt;
+            in->width = w;
+            in->height = h;
+            assert_int_equal(av_frame_get_buffer(in, 32), 0);
+            int np = cases[ci].layout == FAU_YUV_MONO ? 1 : 3;
+            for (int p = 0; p < np; p++) {
+                int pw = p ? (w + (1 << cases[ci].cw_shift) - 1) >> cases[ci].cw_shift : w;
+                int ph = p ? (h + (1 << cases[ci].ch_shift) - 1) >> cases[ci].ch_shift : h;
+                for (int y = 0; y < ph; y++)
+                    for (int x = 0; x < pw; x++)
+                        in->data[p][(size_t)y * in->linesize[p] + x] =
+                            y == 0 ? 0 : y == 1 ? 255 : rnd8();
+            }
+            out->format = AV_PIX_FMT_BGR24;
+            out->width = w;
+            out->height = h;
+            assert_int_equal(av_frame_get_buffer(out, 32), 0);
+            struct SwsContext *sws = sws_getContext(w, h, cases[ci].fmt, w, h, AV_PIX_FMT_BGR24,
+                                                    SWS_BICUBIC, NULL, NULL, NULL);
+            assert_non_null(sws);
+            sws_scale(sws, (const uint8_t *const *)in->data, in->linesize, 0, h, out->data,
+                      out->linesize);
+            uint8_t *mine = malloc((size_t)w * 3 * h);
+            fau_yuv_to_bgr(cases[ci].layout, cases[ci].full, in->data[0], (size_t)in->linesize[0],
+                           in->data[1], (size_t)in->linesize[1], in->data[2],
+                           (size_t)in->linesize[2], w, h, mine, (size_t)w * 3);
+            for (int y = 0; y < h; y++)
+                if (memcmp(mine + (size_t)y * w * 3, out->data[0] + (size_t)y * out->linesize[0],
+                           (size_t)w * 3) != 0)
+                    fail_msg("%s %dx%d row %d differs from swscale",
+                             av_get_pix_fmt_name(cases[ci].fmt), w, h, y);
+            free(mine);
+            sws_freeContext(sws);
+            av_frame_free(&in);
+            av_frame_free(&out);
+        }
 }
 
 /* A .y4m copy of decoded video01.mp4 frames (what `ffmpeg -i clip.mp4
@@ -786,6 +852,7 @@ int main(void)
         cmocka_unit_test(test_y4m_bad_headers),
 #ifdef FAU_HAVE_FFMPEG
         cmocka_unit_test(test_y4m_matches_ffmpeg),
+        cmocka_unit_test(test_yuv_kernel_vs_swscale),
         cmocka_unit_test(test_y4m_round_trip),
 #endif
         cmocka_unit_test(test_no_ffmpeg_video),

@@ -159,11 +159,14 @@ int fau_image_decode_jpeg(const char *path, const uint8_t *data, size_t len, fau
     if (rc < 0)
         goto done;
 
+    /* JpegDecoder::readHeader parses the first APP1 marker, whatever it
+     * holds, from byte 6 on (after "Exif\0\0"); an XMP APP1 placed first
+     * thus hides the EXIF orientation from imread, and from us. */
     int orientation = 1;
     for (jpeg_saved_marker_ptr mk = cinfo.marker_list; mk; mk = mk->next) {
-        if (mk->marker == JPEG_APP0 + 1 && mk->data_length >= 6 &&
-            memcmp(mk->data, "Exif\0\0", 6) == 0) {
-            orientation = fau_exif_orientation(mk->data + 6, mk->data_length - 6);
+        if (mk->marker == JPEG_APP0 + 1) {
+            if (mk->data_length > 6)
+                orientation = fau_exif_orientation(mk->data + 6, mk->data_length - 6);
             break;
         }
     }

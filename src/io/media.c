@@ -345,6 +345,42 @@ fail:
 
 /* ------------------------------------------------------------- front end */
 
+/* Picks the reader for a regular, non-empty file: image signature or
+ * image extension -> still image; YUV4MPEG2 signature or .y4m -> y4m;
+ * anything else -> FFmpeg (or FAU_EUNSUPPORTED without it). */
+static int open_file_reader(fau_media *m, const char *path, const fau_media_open_opts *opts,
+                            fau_error *e)
+{
+    uint8_t head[16];
+    size_t nhead = 0;
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return fau_error_set(e, FAU_EIO, "\"%s\": cannot open: %s", path, strerror(errno));
+    nhead = fread(head, 1, sizeof head, fp);
+    fclose(fp);
+
+    const char *ext = ext_of(path);
+    fau_image_type type = fau_image_sniff(head, nhead);
+    if (type != FAU_IMAGE_UNKNOWN || ext_is(ext, ".jpg") || ext_is(ext, ".jpeg") ||
+        ext_is(ext, ".png") || ext_is(ext, ".bmp")) {
+        static const char *const names[] = {"unknown", "jpeg", "png", "bmp"};
+        int rc = image_open(&m->reader, &m->info, path, e);
+        snprintf(m->info.codec, sizeof m->info.codec, "%s", names[type]);
+        return rc;
+    }
+    if ((nhead >= 9 && memcmp(head, "YUV4MPEG2", 9) == 0) || ext_is(ext, ".y4m"))
+        return fau_y4m_open(&m->reader, &m->info, path, opts, e);
+#ifdef FAU_HAVE_FFMPEG
+    return fau_video_ffmpeg_open(&m->reader, &m->info, path, opts, e);
+#else
+    (void)opts;
+    return fau_error_set(e, FAU_EUNSUPPORTED,
+                         "\"%s\": this faceau build has no FFmpeg, so it cannot read video files "
+                         "(only JPEG/PNG/BMP images, image directories and .y4m)",
+                         path);
+#endif
+}
+
 int fau_media_open(fau_media **out, const char *path, const fau_media_open_opts *opts,
                    fau_error *e)
 {
@@ -364,61 +400,18 @@ int fau_media_open(fau_media **out, const char *path, const fau_media_open_opts 
         rc = fau_error_set(e, FAU_ENOMEM, "\"%s\": out of memory", path);
         goto fail;
     }
-
     struct stat st;
-    if (stat(path, &st) != 0) {
+    if (stat(path, &st) != 0)
         rc = fau_error_set(e, errno == ENOENT ? FAU_ENOTFOUND : FAU_EIO, "\"%s\": cannot open: %s",
                            path, strerror(errno));
-        goto fail;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        /* A directory is an image sequence (OpenFace -fdir), whatever its
-         * name says. */
+    else if (S_ISDIR(st.st_mode)) /* a directory is an image sequence (-fdir), whatever its name */
         rc = fau_sequence_open(&m->reader, &m->info, path, e);
-        goto opened;
-    }
-    if (!S_ISREG(st.st_mode)) {
+    else if (!S_ISREG(st.st_mode))
         rc = fau_error_set(e, FAU_EIO, "\"%s\": not a regular file or directory", path);
-        goto fail;
-    }
-    if (st.st_size == 0) {
+    else if (st.st_size == 0)
         rc = fau_error_set(e, FAU_EFORMAT, "\"%s\": empty file (0 bytes)", path);
-        goto fail;
-    }
-
-    uint8_t head[16];
-    size_t nhead = 0;
-    {
-        FILE *fp = fopen(path, "rb");
-        if (!fp) {
-            rc = fau_error_set(e, FAU_EIO, "\"%s\": cannot open: %s", path, strerror(errno));
-            goto fail;
-        }
-        nhead = fread(head, 1, sizeof head, fp);
-        fclose(fp);
-    }
-    const char *ext = ext_of(path);
-    if (fau_image_sniff(head, nhead) != FAU_IMAGE_UNKNOWN || ext_is(ext, ".jpg") ||
-        ext_is(ext, ".jpeg") || ext_is(ext, ".png") || ext_is(ext, ".bmp")) {
-        rc = image_open(&m->reader, &m->info, path, e);
-        static const char *const names[] = {"unknown", "jpeg", "png", "bmp"};
-        snprintf(m->info.codec, sizeof m->info.codec, "%s", names[fau_image_sniff(head, nhead)]);
-        goto opened;
-    }
-    if ((nhead >= 9 && memcmp(head, "YUV4MPEG2", 9) == 0) || ext_is(ext, ".y4m")) {
-        rc = fau_y4m_open(&m->reader, &m->info, path, e);
-        goto opened;
-    }
-#ifdef FAU_HAVE_FFMPEG
-    rc = fau_video_ffmpeg_open(&m->reader, &m->info, path, opts, e);
-#else
-    (void)opts;
-    rc = fau_error_set(e, FAU_EUNSUPPORTED,
-                       "\"%s\": this faceau build has no FFmpeg, so it cannot read video files "
-                       "(only JPEG/PNG/BMP images, image directories and .y4m)",
-                       path);
-#endif
-opened:
+    else
+        rc = open_file_reader(m, path, opts, e);
     if (rc < 0)
         goto fail;
     *out = m;

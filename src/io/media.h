@@ -1,5 +1,7 @@
-/* Media input: videos (FFmpeg), image sequences (a directory, natural sort),
- * single images (JPEG/PNG/BMP via libjpeg-turbo/libpng or FFmpeg) and .y4m.
+/* Media input: videos (FFmpeg), image sequences (a directory, in OpenFace's
+ * order: plain byte-wise sort of the file names, not a natural sort),
+ * single images (JPEG/PNG/BMP via libjpeg-turbo/libpng/own BMP reader) and
+ * .y4m (own reader, works without FFmpeg).
  * Frames come out as 8-bit BGR plus 8-bit gray in buffers owned by the
  * fau_frame and reused from frame to frame (no allocation once the size is
  * known). Timestamps follow OpenFace's SequenceCapture: frame index * (1 / fps)
@@ -30,7 +32,7 @@ typedef struct fau_frame {
     size_t bgr_stride;
     uint8_t *gray;         /* width bytes per row, gray_stride apart */
     size_t gray_stride;
-    int64_t index;         /* 0-based frame number in the input */
+    int64_t index;         /* 0-based number of the frame among those returned */
     double timestamp;      /* seconds, as OpenFace writes it */
     size_t bgr_cap, gray_cap; /* allocated bytes, for reuse */
 } fau_frame;
@@ -44,17 +46,22 @@ typedef enum fau_media_kind {
 typedef struct fau_media_info {
     fau_media_kind kind;
     int width, height;     /* of the first frame, after rotation */
-    double fps;            /* average frame rate OpenFace would use (30 if unknown; 0 for images) */
-    int64_t frame_count;   /* from the container or directory; -1 if unknown */
-    int rotation;          /* degrees clockwise applied from metadata: 0, 90, 180, 270 */
+    double fps;            /* frame rate OpenFace would use (30 if unknown; 0 for images
+                              and image sequences) */
+    int64_t frame_count;   /* from the container (OpenCV's CAP_PROP_FRAME_COUNT) or
+                              directory; -1 if unknown */
+    int rotation;          /* degrees clockwise applied from the display matrix, as
+                              OpenCV 4.6 applies it: 0, 90, 180, 270 */
     char codec[32];        /* decoder name, "jpeg", "png", "y4m", ... */
 } fau_media_info;
 
 typedef struct fau_media fau_media;
 
 typedef struct fau_media_open_opts {
-    int allow_decode_errors; /* 0 (default): a frame that fails to decode is fatal */
-    int threads;             /* decoder threads; 0 = library default */
+    int allow_decode_errors; /* 0 (default): a frame that fails to decode is fatal;
+                                1: such frames are skipped (not returned, not counted) */
+    int threads;             /* decoder threads; 0 = FFmpeg's default (all cores, at
+                                most 16); the output does not depend on it */
 } fau_media_open_opts;
 
 /* Opens a video file, an image file or a directory of images. Validates
@@ -74,9 +81,10 @@ const fau_media_info *fau_media_get_info(const fau_media *m);
 int fau_media_next(fau_media *m, fau_frame *f, fau_error *e);
 
 /* Path of the image the last frame came from (sequences and images), or the
- * video path. */
+ * video path. Owned by m. */
 const char *fau_media_current_path(const fau_media *m);
 
+/* Closes m and sets *m to NULL; accepts NULL and *m == NULL. */
 void fau_media_close(fau_media **m);
 
 /* Loads one still image into f (BGR + gray), as cv::imread(IMREAD_COLOR)

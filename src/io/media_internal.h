@@ -80,7 +80,8 @@ int fau_read_whole_file(const char *path, uint8_t **data, size_t *len, fau_error
  * allocating pixel buffers and fills info. */
 int fau_sequence_open(fau_media_reader *r, fau_media_info *info, const char *dir,
                       fau_error *e);
-int fau_y4m_open(fau_media_reader *r, fau_media_info *info, const char *path, fau_error *e);
+int fau_y4m_open(fau_media_reader *r, fau_media_info *info, const char *path,
+                 const fau_media_open_opts *opts, fau_error *e);
 #ifdef FAU_HAVE_FFMPEG
 int fau_video_ffmpeg_open(fau_media_reader *r, fau_media_info *info, const char *path,
                           const fau_media_open_opts *opts, fau_error *e);
@@ -88,6 +89,9 @@ int fau_video_ffmpeg_open(fau_media_reader *r, fau_media_info *info, const char 
  * .y4m copy of a decoded clip. Returns the AVPixelFormat, or -1. */
 int fau_video_ffmpeg_last_yuv(void *state, const uint8_t *planes[3], int strides[3], int *w,
                               int *h);
+/* Test hook: convert every frame with libswscale (as OpenCV does) instead
+ * of fau_yuv_to_bgr, to check the two against each other. */
+void fau_video_ffmpeg_force_swscale(void *state);
 #endif
 
 /* YUV -> BGR exactly as libswscale 6.7 (FFmpeg 5.1) converts for
@@ -96,7 +100,8 @@ int fau_video_ffmpeg_last_yuv(void *state, const uint8_t *planes[3], int strides
 typedef enum fau_yuv_layout {
     FAU_YUV420 = 0,
     FAU_YUV444 = 1,
-    FAU_YUV_MONO = 2
+    FAU_YUV_MONO = 2,
+    FAU_YUV422 = 3
 } fau_yuv_layout;
 
 void fau_yuv_to_bgr(fau_yuv_layout layout, int full_range, const uint8_t *y, size_t ys,

@@ -4,12 +4,16 @@
  * (videoio/src/cap_ffmpeg_impl.hpp, CvCapture_FFMPEG):
  *  - the first video stream; packets of other streams are skipped; at the
  *    end of the file the decoder is drained with a NULL packet;
- *  - each frame converted with sws_getCachedContext(coded_width,
+ *  - OpenCV converts each frame with sws_getCachedContext(coded_width,
  *    coded_height, frame format -> same size, AV_PIX_FMT_BGR24,
  *    SWS_BICUBIC) and sws_scale of the frame's rows into a buffer from
  *    av_frame_get_buffer(..., 32). No sws_setColorspaceDetails call, so
  *    swscale's defaults apply (BT.601 matrix, range from the pixel format:
- *    yuvj* full, others limited) whatever the stream's colour tags say;
+ *    yuvj* full, others limited) whatever the stream's colour tags say.
+ *    For 8-bit 4:2:0/4:2:2/4:4:4/gray we compute that result ourselves
+ *    (fau_yuv_to_bgr, bit-exact with libswscale 6.7 on x86-64, as fast),
+ *    so the pixels do not depend on the installed FFmpeg or the CPU; any
+ *    other format goes through the same sws calls as OpenCV;
  *  - rotation from the display matrix side data applied with cv::rotate
  *    (CAP_PROP_ORIENTATION_AUTO is on by default): OpenCV 4.6 takes
  *    angle = cvRound(av_display_rotation_get()) wrapped to [0, 360) and
@@ -52,15 +56,19 @@ typedef struct vstate {
     AVFrame *frame;
     AVFrame *rgb;
     struct SwsContext *sws;
-    int sws_w, sws_h, sws_fmt, sws_frame_w, sws_frame_h;
+    int sws_fmt, sws_frame_w, sws_frame_h;
     int stream;
     int rotation;
     int allow_errors;
     int eof_sent, finished, have_frame;
     int64_t packets_sent, frames_out, errors_skipped;
     int64_t nb_frames; /* the container's frame count, 0 if unknown */
+    int check_balance; /* codec gives one frame per packet (see vopen) */
+    int seen_key;      /* a keyframe packet has been sent */
+    int64_t counted_packets; /* packets sent from the first keyframe on */
     uint8_t *rot; /* rotation scratch, reused */
     size_t rot_cap;
+    int force_swscale; /* tests: always convert through libswscale */
 } vstate;
 
 void fau_media_quiet_backend_logs(void)
@@ -136,52 +144,101 @@ static double r2d(AVRational r)
     return r.num == 0 || r.den == 0 ? 0.0 : (double)r.num / (double)r.den;
 }
 
-/* CvCapture_FFMPEG::retrieveFrame + cv::rotate + cvtColor into f. */
+/* Which fau_yuv_to_bgr layout reproduces swscale for this frame, or -1.
+ * bh is the buffer height OpenCV gives swscale (coded height): the
+ * unscaled 4:2:0 / 4:2:2 path needs it even. */
+static int own_layout(int format, int bh, int *full_range)
+{
+    *full_range = 0;
+    switch (format) {
+    case AV_PIX_FMT_YUVJ420P: *full_range = 1; /* fall through */
+    case AV_PIX_FMT_YUV420P: return (bh & 1) ? -1 : FAU_YUV420;
+    case AV_PIX_FMT_YUVJ422P: *full_range = 1; /* fall through */
+    case AV_PIX_FMT_YUV422P: return (bh & 1) ? -1 : FAU_YUV422;
+    case AV_PIX_FMT_YUVJ444P: *full_range = 1; /* fall through */
+    case AV_PIX_FMT_YUV444P: return FAU_YUV444;
+    case AV_PIX_FMT_GRAY8: return FAU_YUV_MONO;
+    default: return -1;
+    }
+}
+
+/* CvCapture_FFMPEG::retrieveFrame + cv::rotate + cvtColor into f.
+ * For the common 8-bit YUV layouts the conversion is fau_yuv_to_bgr, which
+ * reproduces libswscale 6.7's x86 output bit for bit (checked against
+ * python3-opencv 4.6 on h264/hevc/vp8/vp9/mpeg4/mpeg2/wmv2/mjpeg clips):
+ * that keeps the pixels equal to the goldens' whatever libswscale version
+ * or CPU (aarch64 has no such SIMD path) this build runs on. Other
+ * formats go through sws_scale exactly as OpenCV calls it. */
 static int convert_frame(vstate *s, fau_frame *f, fau_error *e)
 {
     AVFrame *in = s->frame;
     char eb[128];
-    if (!s->sws || in->width != s->sws_frame_w || in->height != s->sws_frame_h ||
-        in->format != s->sws_fmt) {
-        int bw = s->dec->coded_width > in->width ? s->dec->coded_width : in->width;
-        int bh = s->dec->coded_height > in->height ? s->dec->coded_height : in->height;
-        int rc = fau_check_image_size(s->path, in->width, in->height, e);
-        if (rc < 0)
-            return rc;
-        if (bw > FAU_MAX_IMAGE_SIDE + 64 || bh > FAU_MAX_IMAGE_SIDE + 64)
-            return fau_error_set(e, FAU_EFORMAT, "\"%s\": coded size %dx%d is too large", s->path,
-                                 bw, bh);
-        s->sws = sws_getCachedContext(s->sws, bw, bh, (enum AVPixelFormat)in->format, bw, bh,
-                                      AV_PIX_FMT_BGR24, SWS_BICUBIC, NULL, NULL, NULL);
-        if (!s->sws)
-            return fau_error_set(e, FAU_EUNSUPPORTED,
-                                 "\"%s\": cannot convert pixel format %s to BGR", s->path,
-                                 av_get_pix_fmt_name((enum AVPixelFormat)in->format));
-        av_frame_unref(s->rgb);
-        s->rgb->format = AV_PIX_FMT_BGR24;
-        s->rgb->width = bw;
-        s->rgb->height = bh;
-        int ret = av_frame_get_buffer(s->rgb, 32);
-        if (ret < 0)
-            return fau_error_set(e, FAU_ENOMEM, "\"%s\": cannot allocate a %dx%d frame: %s",
-                                 s->path, bw, bh, averr(ret, eb, sizeof eb));
-        s->sws_w = bw;
-        s->sws_h = bh;
-        s->sws_fmt = in->format;
-        s->sws_frame_w = in->width;
-        s->sws_frame_h = in->height;
-    }
-    sws_scale(s->sws, (const uint8_t *const *)in->data, in->linesize, 0, in->height, s->rgb->data,
-              s->rgb->linesize);
-
     int w = in->width, h = in->height;
-    int rot = s->rotation;
-    int ow = (rot == 90 || rot == 270) ? h : w, oh = (rot == 90 || rot == 270) ? w : h;
-    int rc = fau_frame_reserve(f, ow, oh, e, s->path);
+    int rc = fau_check_image_size(s->path, w, h, e);
     if (rc < 0)
         return rc;
-    const uint8_t *src = s->rgb->data[0];
-    size_t sstride = (size_t)s->rgb->linesize[0];
+    int bw = s->dec->coded_width > w ? s->dec->coded_width : w;
+    int bh = s->dec->coded_height > h ? s->dec->coded_height : h;
+    if (bw > FAU_MAX_IMAGE_SIDE + 64 || bh > FAU_MAX_IMAGE_SIDE + 64)
+        return fau_error_set(e, FAU_EFORMAT, "\"%s\": coded size %dx%d is too large", s->path, bw,
+                             bh);
+    int rot = s->rotation;
+    int ow = (rot == 90 || rot == 270) ? h : w, oh = (rot == 90 || rot == 270) ? w : h;
+    rc = fau_frame_reserve(f, ow, oh, e, s->path);
+    if (rc < 0)
+        return rc;
+
+    int full = 0;
+    int layout = s->force_swscale ? -1 : own_layout(in->format, bh, &full);
+    const uint8_t *src;
+    size_t sstride;
+    if (layout >= 0) {
+        if (rot == 0) {
+            fau_yuv_to_bgr((fau_yuv_layout)layout, full, in->data[0], (size_t)in->linesize[0],
+                           in->data[1], (size_t)in->linesize[1], in->data[2],
+                           (size_t)in->linesize[2], w, h, f->bgr, f->bgr_stride);
+            fau_frame_bgr_to_gray(f);
+            return FAU_OK;
+        }
+        size_t need = (size_t)w * 3 * (size_t)h; /* sides capped above */
+        if (s->rot_cap < need) {
+            uint8_t *p = fau_aligned_alloc(need);
+            if (!p)
+                return fau_error_set(e, FAU_ENOMEM, "\"%s\": out of memory", s->path);
+            fau_aligned_free(s->rot);
+            s->rot = p;
+            s->rot_cap = need;
+        }
+        fau_yuv_to_bgr((fau_yuv_layout)layout, full, in->data[0], (size_t)in->linesize[0],
+                       in->data[1], (size_t)in->linesize[1], in->data[2], (size_t)in->linesize[2],
+                       w, h, s->rot, (size_t)w * 3);
+        src = s->rot;
+        sstride = (size_t)w * 3;
+    } else {
+        if (!s->sws || w != s->sws_frame_w || h != s->sws_frame_h || in->format != s->sws_fmt) {
+            s->sws = sws_getCachedContext(s->sws, bw, bh, (enum AVPixelFormat)in->format, bw, bh,
+                                          AV_PIX_FMT_BGR24, SWS_BICUBIC, NULL, NULL, NULL);
+            if (!s->sws)
+                return fau_error_set(e, FAU_EUNSUPPORTED,
+                                     "\"%s\": cannot convert pixel format %s to BGR", s->path,
+                                     av_get_pix_fmt_name((enum AVPixelFormat)in->format));
+            av_frame_unref(s->rgb);
+            s->rgb->format = AV_PIX_FMT_BGR24;
+            s->rgb->width = bw;
+            s->rgb->height = bh;
+            int ret = av_frame_get_buffer(s->rgb, 32);
+            if (ret < 0)
+                return fau_error_set(e, FAU_ENOMEM, "\"%s\": cannot allocate a %dx%d frame: %s",
+                                     s->path, bw, bh, averr(ret, eb, sizeof eb));
+            s->sws_fmt = in->format;
+            s->sws_frame_w = w;
+            s->sws_frame_h = h;
+        }
+        sws_scale(s->sws, (const uint8_t *const *)in->data, in->linesize, 0, h, s->rgb->data,
+                  s->rgb->linesize);
+        src = s->rgb->data[0];
+        sstride = (size_t)s->rgb->linesize[0];
+    }
     if (rot == 0) {
         for (int y = 0; y < h; y++)
             memcpy(f->bgr + (size_t)y * f->bgr_stride, src + (size_t)y * sstride, (size_t)w * 3);
@@ -190,6 +247,11 @@ static int convert_frame(vstate *s, fau_frame *f, fau_error *e)
     }
     fau_frame_bgr_to_gray(f);
     return FAU_OK;
+}
+
+void fau_video_ffmpeg_force_swscale(void *state)
+{
+    ((vstate *)state)->force_swscale = 1;
 }
 
 static int decode_error(vstate *s, int ret, const char *what, fau_error *e)
@@ -236,13 +298,13 @@ static int vnext(void *st, fau_frame *f, fau_error *e)
                                      "\"%s\": no video frame could be decoded (damaged or "
                                      "truncated file)",
                                      s->path);
-            if (!s->allow_errors && s->frames_out < s->packets_sent)
+            if (!s->allow_errors && s->check_balance && s->frames_out < s->counted_packets)
                 return fau_error_set(e, FAU_EDECODE,
                                      "\"%s\": %lld of %lld video packets produced no frame "
                                      "(damaged stream); decode errors are fatal unless "
                                      "allow_decode_errors is set",
-                                     s->path, (long long)(s->packets_sent - s->frames_out),
-                                     (long long)s->packets_sent);
+                                     s->path, (long long)(s->counted_packets - s->frames_out),
+                                     (long long)s->counted_packets);
             return 0;
         }
         if (ret != AVERROR(EAGAIN)) {
@@ -268,6 +330,14 @@ static int vnext(void *st, fau_frame *f, fau_error *e)
             av_packet_unref(s->pkt);
             continue;
         }
+        /* Packets before the first keyframe may legitimately give no frame
+         * (a stream cut between keyframes), and so do packets the demuxer
+         * marks for discarding (outside an MP4 edit list: decoded for
+         * reference, never output); neither is counted. */
+        if (s->pkt->flags & AV_PKT_FLAG_KEY)
+            s->seen_key = 1;
+        if (s->seen_key && !(s->pkt->flags & AV_PKT_FLAG_DISCARD))
+            s->counted_packets++;
         ret = avcodec_send_packet(s->dec, s->pkt);
         av_packet_unref(s->pkt);
         s->packets_sent++;
@@ -374,13 +444,25 @@ int fau_video_ffmpeg_open(fau_media_reader *r, fau_media_info *info, const char 
     /* Threads change speed only: FFmpeg's decoders are bit-exact across
      * thread counts. 0 lets FFmpeg pick (OpenCV uses the CPU count). */
     s->dec->thread_count = opts->threads > 0 ? opts->threads : 0;
-    if (!s->allow_errors)
-        s->dec->err_recognition |= AV_EF_EXPLODE;
+    /* No AV_EF_EXPLODE: with frame threading FFmpeg 5.1 can abort the
+     * process on an assertion (decode.c: frame->buf[0]) when a damaged
+     * packet explodes. Errors are caught from the return codes, the
+     * corrupt-frame flags and the packet/frame balance instead, the same
+     * with 1 or many threads. */
     ret = avcodec_open2(s->dec, codec, NULL);
     if (ret < 0) {
         rc = fau_error_set(e, FAU_EUNSUPPORTED, "\"%s\": cannot open the %s decoder: %s", path,
                            codec->name, averr(ret, eb, sizeof eb));
         goto fail;
+    }
+
+    /* The packet/frame balance check applies to codecs that output one
+     * frame per packet; VP8/VP9/AV1 may carry invisible frames in packets
+     * of their own. */
+    {
+        enum AVCodecID id = st->codecpar->codec_id;
+        s->check_balance = !(id == AV_CODEC_ID_VP8 || id == AV_CODEC_ID_VP9 ||
+                             id == AV_CODEC_ID_AV1);
     }
 
     /* CvCapture_FFMPEG::get_rotation_angle */

@@ -4,8 +4,11 @@
  * offending token named). 8-bit 4:2:0 (420, 420jpeg, 420mpeg2, 420paldv),
  * 4:4:4 and mono are read; frames are converted with fau_yuv_to_bgr, which
  * reproduces the swscale conversion that the FFmpeg path (and OpenCV) uses,
- * so the same YUV gives the same BGR through either path. A missing F
- * means 25 fps, as FFmpeg's yuv4mpegpipe demuxer assumes. */
+ * so the same YUV gives the same BGR through either path. The exception is
+ * 4:2:0 with an odd number of rows, where swscale interpolates chroma
+ * vertically: with FFmpeg built in, such a file is handed to FFmpeg;
+ * without it, it is read with nearest chroma (close, not bit-exact).
+ * A missing F means 25 fps, as FFmpeg's yuv4mpegpipe demuxer assumes. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +123,8 @@ static const char *y4m_current_path(const void *st)
     return ((const y4m_state *)st)->path;
 }
 
-int fau_y4m_open(fau_media_reader *r, fau_media_info *info, const char *path, fau_error *e)
+int fau_y4m_open(fau_media_reader *r, fau_media_info *info, const char *path,
+                 const fau_media_open_opts *opts, fau_error *e)
 {
     int rc = FAU_OK;
     char line[Y4M_MAX_HEADER];
@@ -229,6 +233,17 @@ int fau_y4m_open(fau_media_reader *r, fau_media_info *info, const char *path, fa
     rc = fau_check_image_size(path, w, h, e);
     if (rc < 0)
         goto fail;
+#ifdef FAU_HAVE_FFMPEG
+    if (s->layout == FAU_YUV420 && (h & 1)) {
+        /* swscale leaves its unscaled 4:2:0 path for an odd number of rows
+         * (vertical bicubic chroma), which fau_yuv_to_bgr does not model:
+         * let FFmpeg itself read such a file, so it stays exact. */
+        y4m_close(s);
+        return fau_video_ffmpeg_open(r, info, path, opts, e);
+    }
+#else
+    (void)opts;
+#endif
     s->w = (int)w;
     s->h = (int)h;
     s->ysize = (size_t)w * (size_t)h;

@@ -64,17 +64,6 @@ static coeffs make_coeffs(int full_range)
     return c;
 }
 
-static inline int mulhw(int a, int b)
-{
-    int p = a * b;
-    return p >= 0 ? p >> 16 : -((-p + 65535) >> 16);
-}
-
-static inline int sat16(int v)
-{
-    return v < -32768 ? -32768 : v > 32767 ? 32767 : v;
-}
-
 /* av_clip_uintp2(v, 30) >> 22 of yuv2rgb_write_full, on the value
  * swscale computes in unsigned 32-bit arithmetic and then reads as int:
  * a sum past 2^31 (white luma plus strong chroma) wraps negative and clips
@@ -130,20 +119,52 @@ void fau_yuv_to_bgr(fau_yuv_layout layout, int full_range, const uint8_t *y, siz
         }
         return;
     }
+    /* 4:2:0 / 4:2:2, the unscaled path. No 16-bit saturation can occur
+     * here (|y'| <= 279, chroma terms <= 259), so plain int arithmetic
+     * with an arithmetic >> 16 (pmulhw's floor; GCC and Clang shift
+     * negative ints arithmetically) is exact. Each chroma sample serves
+     * two pixels; 4:2:2 differs only in using every chroma row. */
+    /* Per-sample terms depend on one 8-bit value each: tabulate them once
+     * per call (256 entries each) and clamp through a small table. */
+    int ty[256], tbu[256], trv[256], tgc_u[256], tgc_v[256];
+    for (int i = 0; i < 256; i++) {
+        int cc = (i << 3) - 1024;
+        ty[i] = (((i << 3) - c.y_off) * c.y_mul) >> 16;
+        tbu[i] = (cc * c.ub) >> 16;
+        trv[i] = (cc * c.vr) >> 16;
+        tgc_u[i] = (cc * c.ug) >> 16;
+        tgc_v[i] = (cc * c.vg) >> 16;
+    }
+    /* y' in [-20, 279], chroma terms in [-260, 259]: sums in [-540, 540]. */
+    uint8_t clamp_tab[1088];
+    for (int i = 0; i < 1088; i++)
+        clamp_tab[i] = sat8(i - 544);
+    const uint8_t *cl = clamp_tab + 544;
+    const int vshift = layout == FAU_YUV420;
     for (int r = 0; r < h; r++) {
         const uint8_t *py = y + (size_t)r * ys;
-        const uint8_t *pu = u + (size_t)(r >> 1) * us;
-        const uint8_t *pv = v + (size_t)(r >> 1) * vs;
+        const uint8_t *pu = u + (size_t)(r >> vshift) * us;
+        const uint8_t *pv = v + (size_t)(r >> vshift) * vs;
         uint8_t *d = bgr + (size_t)r * bgr_stride;
-        for (int x = 0; x < w; x++, d += 3) {
-            int cx = x >> 1;
-            int uu = (pu[cx] << 3) - 1024, vv = (pv[cx] << 3) - 1024;
-            int yy = (py[x] << 3) - c.y_off;
-            int yp = mulhw(yy, c.y_mul);
-            int gb = sat16(mulhw(uu, c.ug) + mulhw(vv, c.vg));
-            d[0] = sat8(sat16(yp + mulhw(uu, c.ub)));
-            d[1] = sat8(sat16(yp + gb));
-            d[2] = sat8(sat16(yp + mulhw(vv, c.vr)));
+        int x = 0;
+        for (; x + 1 < w; x += 2, d += 6) {
+            int bu = tbu[pu[x >> 1]], rv = trv[pv[x >> 1]];
+            int gc = tgc_u[pu[x >> 1]] + tgc_v[pv[x >> 1]];
+            int y0 = ty[py[x]], y1 = ty[py[x + 1]];
+            d[0] = cl[y0 + bu];
+            d[1] = cl[y0 + gc];
+            d[2] = cl[y0 + rv];
+            d[3] = cl[y1 + bu];
+            d[4] = cl[y1 + gc];
+            d[5] = cl[y1 + rv];
+        }
+        if (x < w) {
+            int bu = tbu[pu[x >> 1]], rv = trv[pv[x >> 1]];
+            int gc = tgc_u[pu[x >> 1]] + tgc_v[pv[x >> 1]];
+            int y0 = ty[py[x]];
+            d[0] = cl[y0 + bu];
+            d[1] = cl[y0 + gc];
+            d[2] = cl[y0 + rv];
         }
     }
 }
