@@ -182,10 +182,10 @@ static void shape3d_rows(const float *mean, const float *pc, int rows, int m, co
 {
     for (int r = 0; r < rows; r++) {
         const float *row = pc + (size_t)r * m;
-        double s = 0;
+        float s = 0;
         for (int j = 0; j < m; j++)
-            s += (double)row[j] * (double)local[j];
-        out[r] = (float)(s + (double)mean[r]);
+            s = fmaf(local[j], row[j], s);
+        out[r] = mean[r] + s;
     }
 }
 
@@ -565,10 +565,10 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
         /* Hessian = J^T J + diag(reg) (OpenBLAS sgemm in OpenFace). */
         for (int a = 0; a < k; a++)
             for (int b = 0; b <= a; b++) {
-                double s = 0;
+                float s = 0;
                 for (int r = 0; r < 2 * n; r++)
-                    s += (double)J[(size_t)r * k + a] * J[(size_t)r * k + b];
-                float v = (float)(s + (a == b ? reg[a] : 0.0f));
+                    s = fmaf(J[(size_t)r * k + a], J[(size_t)r * k + b], s);
+                float v = (a == b ? reg[a] : 0.0f) + s;
                 H[a * k + b] = v;
                 H[b * k + a] = v;
             }
