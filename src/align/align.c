@@ -120,13 +120,20 @@ void fau_warp_affine_u8(const uint8_t *src, int sw, int sh, size_t sstride, int 
     M[5] = b2;
 
     const int round_delta = AB_SCALE / INTER_TAB_SIZE / 2;
+    /* adelta / bdelta per column, as OpenCV precomputes them. */
+    int adelta_buf[1024], bdelta_buf[1024];
+    const int ncache = dw < 1024 ? dw : 1024;
+    for (int x = 0; x < ncache; x++) {
+        adelta_buf[x] = sat_round(M[0] * x * AB_SCALE);
+        bdelta_buf[x] = sat_round(M[3] * x * AB_SCALE);
+    }
     for (int y = 0; y < dh; y++) {
         int X0 = sat_round((M[1] * y + M[2]) * AB_SCALE) + round_delta;
         int Y0 = sat_round((M[4] * y + M[5]) * AB_SCALE) + round_delta;
         uint8_t *out = dst + (size_t)y * dstride;
         for (int x = 0; x < dw; x++) {
-            int adelta = sat_round(M[0] * x * AB_SCALE);
-            int bdelta = sat_round(M[3] * x * AB_SCALE);
+            int adelta = x < ncache ? adelta_buf[x] : sat_round(M[0] * x * AB_SCALE);
+            int bdelta = x < ncache ? bdelta_buf[x] : sat_round(M[3] * x * AB_SCALE);
             int X = (X0 + adelta) >> (AB_BITS - INTER_BITS);
             int Y = (Y0 + bdelta) >> (AB_BITS - INTER_BITS);
             int sx = X >> INTER_BITS, sy = Y >> INTER_BITS;
@@ -214,27 +221,27 @@ void fau_face_mask(const float *lm, const float warp[6], double sim_scale, const
         }
         p[6] = mxx, p[7] = mxy, p[8] = mnx, p[9] = mny;
     }
-    /* PAW::findTriangle over the pixel grid; only membership matters. */
-    int guess = -1;
-    for (int y = 0; y < h; y++) {
-        for (int x = 0; x < w; x++) {
-            float x0 = (float)x, y0 = (float)y;
-            int found = -1;
-            if (guess != -1 && in_triangle(x0, y0, tri_pts[guess]))
-                found = guess;
-            else {
-                for (int t = 0; t < n_tris; t++) {
-                    const float *p = tri_pts[t];
-                    if (p[6] < x0 || p[8] > x0 || p[7] < y0 || p[9] > y0)
-                        continue;
-                    if (in_triangle(x0, y0, p)) {
-                        found = t;
-                        break;
-                    }
-                }
-            }
-            guess = found;
-            mask[(size_t)y * w + x] = found != -1;
+    /* PAW::findTriangle marks a pixel when some triangle whose bounding box
+     * holds it passes pointInTriangle; that is a union over triangles, so
+     * each triangle's box is scanned once instead of searching per pixel. */
+    memset(mask, 0, (size_t)w * h);
+    for (int t = 0; t < n_tris; t++) {
+        const float *p = tri_pts[t];
+        int x0 = (int)ceilf(p[8]), x1 = (int)floorf(p[6]);
+        int y0 = (int)ceilf(p[9]), y1 = (int)floorf(p[7]);
+        if (x0 < 0)
+            x0 = 0;
+        if (y0 < 0)
+            y0 = 0;
+        if (x1 > w - 1)
+            x1 = w - 1;
+        if (y1 > h - 1)
+            y1 = h - 1;
+        for (int y = y0; y <= y1; y++) {
+            uint8_t *mr = mask + (size_t)y * w;
+            for (int x = x0; x <= x1; x++)
+                if (!mr[x] && in_triangle((float)x, (float)y, p))
+                    mr[x] = 1;
         }
     }
 }

@@ -184,7 +184,7 @@ static void shape3d_rows(const float *mean, const float *pc, int rows, int m, co
         const float *row = pc + (size_t)r * m;
         float s = 0;
         for (int j = 0; j < m; j++)
-            s = fmaf(local[j], row[j], s);
+            s += local[j] * row[j];
         out[r] = mean[r] + s;
     }
 }
@@ -562,16 +562,26 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
         for (int j = 0; j < m; j++)
             Jte[6 + j] = Jte[6 + j] - (float)((double)reg[6 + j] * loc[j]);
 
-        /* Hessian = J^T J + diag(reg) (OpenBLAS sgemm in OpenFace). */
-        for (int a = 0; a < k; a++)
-            for (int b = 0; b <= a; b++) {
-                float s = 0;
-                for (int r = 0; r < 2 * n; r++)
-                    s = fmaf(J[(size_t)r * k + a], J[(size_t)r * k + b], s);
-                float v = (a == b ? reg[a] : 0.0f) + s;
-                H[a * k + b] = v;
-                H[b * k + a] = v;
+        /* Hessian = J^T J + diag(reg) (OpenBLAS sgemm in OpenFace): float
+         * sums in row order, accumulated as rank-1 updates so the inner loop
+         * is contiguous and vectorises; lower triangle, mirrored. */
+        memset(H, 0, sizeof(float) * (size_t)k * k);
+        for (int r = 0; r < 2 * n; r++) {
+            const float *Jr = J + (size_t)r * k;
+            for (int a = 0; a < k; a++) {
+                const float ja = Jr[a];
+                float *Ha = H + (size_t)a * k;
+                for (int b = 0; b <= a; b++)
+                    Ha[b] += ja * Jr[b];
             }
+        }
+        for (int a = 0; a < k; a++) {
+            H[a * k + a] = reg[a] + H[a * k + a];
+            for (int b = 0; b < a; b++) {
+                H[a * k + b] = 0.0f + H[a * k + b];
+                H[b * k + a] = H[a * k + b];
+            }
+        }
         memcpy(delta, Jte, (size_t)k * sizeof(float));
         if (cholesky_solve(H, k, delta) != 0) /* cv::solve: dst = 0 on failure */
             memset(delta, 0, (size_t)k * sizeof(float));
