@@ -146,6 +146,41 @@ typedef struct fau_au_video_result {
  * owned by a and valid until the next add_frame / reset / destroy. */
 int fau_au_finish(fau_au_analyser *a, fau_au_video_result *out, fau_error *e);
 
+/* Person-specific running median over per-dimension histograms
+ * (FaceAnalyser::UpdateRunningMedian): HOG uses 1000 bins over
+ * [-0.005, 1], geometry 10000 bins over [-60, 60]. */
+typedef struct fau_au_median {
+    int rows, bins;
+    double min_val, length, alpha, beta;
+    int32_t *h;   /* rows x bins counts */
+    int32_t *pos; /* per row: the median bin (smallest j with cumsum(j) >= cutoff) */
+    int32_t *cum; /* per row: cumsum up to and including pos */
+    int count;    /* hist_count: descriptors added */
+    int created;
+} fau_au_median;
+
+int fau_au_median_init(fau_au_median *mh, int rows, int bins, double min_val, double max_val);
+void fau_au_median_free(fau_au_median *mh);
+void fau_au_median_reset(fau_au_median *mh);
+/* One UpdateRunningMedian call: adds desc when update is non-zero, then
+ * writes the median (rows values) as OpenFace does, including its quirks:
+ * the descriptor itself while one sample is in, and the first bin centre
+ * while none is. */
+void fau_au_median_update(fau_au_median *mh, const double *desc, int update, double *median);
+
+/* ExtractAllPredictionsOfflineReg pieces for one AU over n frames (values
+ * stride apart): the offset (value at index (int)(n_success * cutoff) of the
+ * sorted successful predictions; tmp holds n doubles), and clamping to
+ * [0, 5] (0 on failed frames) + 3-frame mean of frames 2..n-1. */
+double fau_au_offset(const double *raw, size_t stride, const uint8_t *succ, size_t n,
+                     double cutoff, double *tmp);
+void fau_au_postprocess_reg(const double *raw, size_t stride, const uint8_t *succ, size_t n,
+                            double offset, double *tmp, double *out, size_t out_stride);
+/* ExtractAllPredictionsOfflineClass for one AU: 7-frame mean of frames
+ * 4..n-3 thresholded at 0.5 (only when n > 3). */
+void fau_au_postprocess_class(const double *raw, size_t stride, size_t n, double *out,
+                              size_t out_stride);
+
 /* Running-median peeks for tests: the current medians and counts. */
 void fau_au_medians(const fau_au_analyser *a, const double **hog_median,
                     const double **geom_median, int *hog_count, int *geom_count);

@@ -28,15 +28,7 @@
 #define AU_SCALE 0.7         /* FaceAnalyserParameters::sim_scale_au */
 #define MAX_INIT_FRAMES 3000 /* FaceAnalyser::max_init_frames */
 
-typedef struct median_hist {
-    int rows, bins;
-    double min_val, length, alpha, beta;
-    int32_t *h;   /* rows x bins */
-    int32_t *pos; /* per row: the median bin (smallest j with cumsum(j) >= cutoff) */
-    int32_t *cum; /* per row: cumsum up to and including pos */
-    int count;    /* hist_count */
-    int created;
-} median_hist;
+
 
 struct fau_au_analyser {
     const fau_au_models *m;
@@ -51,7 +43,7 @@ struct fau_au_analyser {
     double *medlin; /* ld: W^T median */
     double *median; /* n_feat: hog median (clamped) then geometry median */
     int medlin_valid;
-    median_hist hh, gh;
+    fau_au_median hh, gh;
     int frames_tracking, frames_tracking_succ;
     /* history */
     size_t n_frames, cap;
@@ -79,7 +71,7 @@ void fau_au_opts_default(fau_au_opts *o)
 /* Running median (FaceAnalyser::UpdateRunningMedian)                 */
 /* ------------------------------------------------------------------ */
 
-static int mh_init(median_hist *mh, int rows, int bins, double min_val, double max_val)
+int fau_au_median_init(fau_au_median *mh, int rows, int bins, double min_val, double max_val)
 {
     memset(mh, 0, sizeof *mh);
     mh->rows = rows;
@@ -102,7 +94,7 @@ static int mh_init(median_hist *mh, int rows, int bins, double min_val, double m
     return (mh->h && mh->pos && mh->cum) ? 0 : -1;
 }
 
-static void mh_free(median_hist *mh)
+void fau_au_median_free(fau_au_median *mh)
 {
     fau_aligned_free(mh->h);
     fau_aligned_free(mh->pos);
@@ -110,7 +102,7 @@ static void mh_free(median_hist *mh)
     memset(mh, 0, sizeof *mh);
 }
 
-static void mh_reset(median_hist *mh)
+void fau_au_median_reset(fau_au_median *mh)
 {
     memset(mh->h, 0, sizeof(int32_t) * (size_t)mh->rows * mh->bins);
     memset(mh->pos, 0, sizeof(int32_t) * (size_t)mh->rows);
@@ -119,7 +111,7 @@ static void mh_reset(median_hist *mh)
     mh->created = 0;
 }
 
-static void mh_update(median_hist *mh, const double *desc, int update, double *median)
+void fau_au_median_update(fau_au_median *mh, const double *desc, int update, double *median)
 {
     const int rows = mh->rows, bins = mh->bins;
     if (!mh->created) {
@@ -184,8 +176,8 @@ void fau_au_analyser_destroy(fau_au_analyser **pa)
     fau_aligned_free(a->lin);
     fau_aligned_free(a->medlin);
     fau_aligned_free(a->median);
-    mh_free(&a->hh);
-    mh_free(&a->gh);
+    fau_au_median_free(&a->hh);
+    fau_au_median_free(&a->gh);
     free(a->all_reg);
     free(a->all_cls);
     free(a->succ);
@@ -258,8 +250,8 @@ int fau_au_analyser_create(fau_au_analyser **pa, const fau_au_models *m, const f
     a->init_lin = fau_aligned_alloc(sizeof(double) * MAX_INIT_FRAMES * (size_t)m->ld);
     if (!a->pdm_ws || !a->fhog_ws || !a->face_au || !a->mask_au || !a->face_out ||
         !a->face_gray || !a->mask_out || !a->hog || !a->feat || !a->median || !a->lin ||
-        !a->medlin || !a->init_lin || mh_init(&a->hh, FAU_AU_HOG_DIM, 1000, -0.005, 1) ||
-        mh_init(&a->gh, m->n_geom, 10000, -60, 60) ||
+        !a->medlin || !a->init_lin || fau_au_median_init(&a->hh, FAU_AU_HOG_DIM, 1000, -0.005, 1) ||
+        fau_au_median_init(&a->gh, m->n_geom, 10000, -60, 60) ||
         grow_history(a, o->expected_frames > 0 ? (size_t)o->expected_frames : 256)) {
         fau_au_analyser_destroy(&a);
         return fau_error_set(e, FAU_ENOMEM, "out of memory creating the AU analyser");
@@ -272,8 +264,8 @@ void fau_au_analyser_reset(fau_au_analyser *a)
 {
     if (!a)
         return;
-    mh_reset(&a->hh);
-    mh_reset(&a->gh);
+    fau_au_median_reset(&a->hh);
+    fau_au_median_reset(&a->gh);
     memset(a->median, 0, sizeof(double) * (size_t)a->m->n_feat);
     a->medlin_valid = 0;
     a->frames_tracking = a->frames_tracking_succ = 0;
@@ -421,11 +413,11 @@ int fau_au_add_frame(fau_au_analyser *a, const uint8_t *bgr, int w, int h, size_
     /* Medians: odd frames only; a descriptor enters the histogram only on
      * success, but the median is recomputed either way. */
     if (a->frames_tracking % 2 == 1) {
-        mh_update(&a->hh, a->feat, success, a->median);
+        fau_au_median_update(&a->hh, a->feat, success, a->median);
         for (int i = 0; i < FAU_AU_HOG_DIM; i++)
             if (a->median[i] < 0)
                 a->median[i] = 0;
-        mh_update(&a->gh, a->feat + FAU_AU_HOG_DIM, success, a->median + FAU_AU_HOG_DIM);
+        fau_au_median_update(&a->gh, a->feat + FAU_AU_HOG_DIM, success, a->median + FAU_AU_HOG_DIM);
         a->medlin_valid = 0;
     }
     if (m->any_dynamic && !a->medlin_valid) {
@@ -492,6 +484,67 @@ static int cmp_double(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+double fau_au_offset(const double *raw, size_t stride, const uint8_t *succ, size_t n,
+                     double cutoff, double *tmp)
+{
+    size_t ng = 0;
+    for (size_t f = 0; f < n; f++)
+        if (succ[f])
+            tmp[ng++] = raw[f * stride];
+    if (ng == 0)
+        return 0;
+    qsort(tmp, ng, sizeof(double), cmp_double);
+    /* au_good.at((int)(size * cutoff)); a cutoff of 1 would throw in
+     * OpenFace, here it takes the largest value. */
+    size_t idx = (size_t)(int)((double)ng * cutoff);
+    if (idx >= ng)
+        idx = ng - 1;
+    return tmp[idx];
+}
+
+void fau_au_postprocess_reg(const double *raw, size_t stride, const uint8_t *succ, size_t n,
+                            double offset, double *tmp, double *out, size_t out_stride)
+{
+    for (size_t f = 0; f < n; f++) {
+        double v = 0;
+        if (succ[f]) {
+            v = (raw[f * stride] - offset) * 1.0;
+            if (v < 0.0)
+                v = 0;
+            if (v > 5)
+                v = 5;
+        }
+        tmp[f] = v;
+        out[f * out_stride] = v;
+    }
+    for (size_t f = 1; f + 1 < n; f++) {
+        double s = 0;
+        s += tmp[f - 1];
+        s += tmp[f];
+        s += tmp[f + 1];
+        out[f * out_stride] = s / 3;
+    }
+}
+
+void fau_au_postprocess_class(const double *raw, size_t stride, size_t n, double *out,
+                              size_t out_stride)
+{
+    for (size_t f = 0; f < n; f++)
+        out[f * out_stride] = raw[f * stride];
+    if (n <= 3)
+        return;
+    for (size_t f = 3; f + 3 < n; f++) {
+        double s = 0;
+        int div = 0;
+        for (int d = -3; d <= 3; d++) {
+            s += raw[(f + d) * stride];
+            div++;
+        }
+        s = s / div;
+        out[f * out_stride] = s < 0.5 ? 0 : 1;
+    }
+}
+
 int fau_au_finish(fau_au_analyser *a, fau_au_video_result *out, fau_error *e)
 {
     FAU_CHECK_ARG(e, a != NULL && out != NULL);
@@ -537,58 +590,17 @@ int fau_au_finish(fau_au_analyser *a, fau_au_video_result *out, fau_error *e)
 
     /* ExtractAllPredictionsOfflineReg: offsets, clamp, 3-frame mean. */
     for (int k = 0; k < nr; k++) {
-        size_t ng = 0;
-        for (size_t f = 0; f < n; f++)
-            if (a->succ[f])
-                a->sort_buf[ng++] = a->raw_reg[f * nr + k];
-        double off = 0;
         const fau_au_model_info *inf = &m->info[k];
-        if (ng > 0 && a->o.dynamic && inf->type == FAU_AU_SVR_DYNAMIC && inf->cutoff != -1) {
-            qsort(a->sort_buf, ng, sizeof(double), cmp_double);
-            size_t idx = (size_t)(int)((double)ng * inf->cutoff);
-            if (idx >= ng)
-                idx = ng - 1;
-            off = a->sort_buf[idx];
-        }
+        double off = 0;
+        if (a->o.dynamic && inf->type == FAU_AU_SVR_DYNAMIC && inf->cutoff != -1)
+            off = fau_au_offset(a->raw_reg + k, (size_t)nr, a->succ, n, inf->cutoff, a->sort_buf);
         a->offsets[k] = off;
-        for (size_t f = 0; f < n; f++) {
-            double v = 0;
-            if (a->succ[f]) {
-                v = (a->raw_reg[f * nr + k] - off) * 1.0;
-                if (v < 0.0)
-                    v = 0;
-                if (v > 5)
-                    v = 5;
-            }
-            a->sort_buf[f] = v;
-        }
-        for (size_t f = 0; f < n; f++)
-            a->out_reg[f * nr + k] = a->sort_buf[f];
-        for (size_t f = 1; f + 1 < n; f++) {
-            double s = 0;
-            s += a->sort_buf[f - 1];
-            s += a->sort_buf[f];
-            s += a->sort_buf[f + 1];
-            a->out_reg[f * nr + k] = s / 3;
-        }
+        fau_au_postprocess_reg(a->raw_reg + k, (size_t)nr, a->succ, n, off, a->sort_buf,
+                               a->out_reg + k, (size_t)nr);
     }
     /* ExtractAllPredictionsOfflineClass: 7-frame mean thresholded at 0.5. */
-    for (int k = 0; k < nc; k++) {
-        for (size_t f = 0; f < n; f++)
-            a->out_cls[f * nc + k] = a->raw_cls[f * nc + k];
-        if (n > 3) {
-            for (size_t f = 3; f + 3 < n; f++) {
-                double s = 0;
-                int div = 0;
-                for (int d = -3; d <= 3; d++) {
-                    s += a->raw_cls[(f + d) * nc + k];
-                    div++;
-                }
-                s = s / div;
-                a->out_cls[f * nc + k] = s < 0.5 ? 0 : 1;
-            }
-        }
-    }
+    for (int k = 0; k < nc; k++)
+        fau_au_postprocess_class(a->raw_cls + k, (size_t)nc, n, a->out_cls + k, (size_t)nc);
 
     out->n_frames = (int)n;
     out->n_reg = nr;
