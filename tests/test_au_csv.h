@@ -16,7 +16,7 @@ typedef struct au_csv {
     double *v; /* nrows * ncols */
 } au_csv;
 
-static void au_csv_free(au_csv *c)
+static inline void au_csv_free(au_csv *c)
 {
     if (!c)
         return;
@@ -28,7 +28,7 @@ static void au_csv_free(au_csv *c)
 }
 
 /* Returns 0 on success. */
-static int au_csv_read(au_csv *c, const char *path)
+static inline int au_csv_read(au_csv *c, const char *path)
 {
     memset(c, 0, sizeof *c);
     size_t len = 0;
@@ -89,7 +89,7 @@ static int au_csv_read(au_csv *c, const char *path)
     return 0;
 }
 
-static int au_csv_col(const au_csv *c, const char *name)
+static inline int au_csv_col(const au_csv *c, const char *name)
 {
     for (int i = 0; i < c->ncols; i++)
         if (strcmp(c->names[i], name) == 0)
@@ -97,13 +97,13 @@ static int au_csv_col(const au_csv *c, const char *name)
     return -1;
 }
 
-static double au_csv_at(const au_csv *c, int row, int col)
+static inline double au_csv_at(const au_csv *c, int row, int col)
 {
     return c->v[(size_t)row * c->ncols + col];
 }
 
 /* 68 landmarks x_0..x_67, y_0..y_67 of a row, as float. */
-static void au_csv_landmarks(const au_csv *c, int row, float *out)
+static inline void au_csv_landmarks(const au_csv *c, int row, float *out)
 {
     int x0 = au_csv_col(c, "x_0"), y0 = au_csv_col(c, "y_0");
     for (int i = 0; i < 68; i++) {
