@@ -1,6 +1,6 @@
 /* FHOG: port of dlib 19.24 impl_fhog::impl_extract_fhog_features (cell
- * size > 1) as compiled into OpenFace (SSE3, no AVX: simd8f is two SSE
- * registers, sum() is two horizontal adds). See fhog.h. */
+ * size > 1) as compiled into OpenFace (-msse3 without SSSE3 or AVX: simd8f
+ * is two SSE registers, sum() takes dlib's SSE2 branch). See fhog.h. */
 #include <math.h>
 #include <string.h>
 
@@ -94,8 +94,9 @@ static inline void gradient(const uint8_t *img, size_t stride, int cn, int r, in
 
 static inline float sum4(const float v[4])
 {
-    /* dlib sum(simd4f) with SSE3: two _mm_hadd_ps */
-    return (v[0] + v[1]) + (v[2] + v[3]);
+    /* dlib sum(simd4f), SSE2 branch: dlib enables its SSE3 branch only for
+     * __SSSE3__, which OpenFace's -msse3 does not define. */
+    return (v[0] + v[2]) + (v[1] + v[3]);
 }
 
 int fau_fhog_compute(const uint8_t *img, int w, int h, size_t stride, int cn, int cell,

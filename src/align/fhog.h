@@ -1,7 +1,7 @@
 /* Felzenszwalb HOG as OpenFace computes it: dlib 19.24's
  * extract_fhog_features(cv_image<bgr_pixel>, array2d<matrix<float,31,1>>,
- * cell_size) compiled with SSE3 and without AVX (OpenFace's -msse -msse2
- * -msse3 build), then FaceAnalysis::Extract_FHOG_descriptor's layout:
+ * cell_size) compiled with OpenFace's -msse -msse2 -msse3 (dlib's SSE2 code paths,
+ * no AVX), then FaceAnalysis::Extract_FHOG_descriptor's layout:
  * for each cell row y, cell column x, the 31 channels.
  *
  * dlib's 8-pixel SIMD loop and its scalar tail treat colour gradients with
