@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "align/align.h"
+#include "landmarks/pdm_ops.h"
 
 /* extract_rigid_points: the 24 points that do not move with expression. */
 static const int rigid_idx[24] = {1,  2,  3,  4,  12, 13, 14, 15, 27, 28, 29, 31,
@@ -16,9 +17,9 @@ void fau_align_similarity(const float *lm, const float *mean_shape, float tx, fl
 {
     enum { N = 24, NPTS = 68 };
     float src[N][2], dst[N][2];
+    const float fs = (float)sim_scale;
     /* pdm.mean_shape * sim_scale: a float MatExpr scale (convertTo with a
      * float factor). */
-    const float fs = (float)sim_scale;
     for (int i = 0; i < N; i++) {
         int k = rigid_idx[i];
         src[i][0] = lm[k];
@@ -65,14 +66,24 @@ void fau_align_similarity(const float *lm, const float *mean_shape, float tx, fl
         m11 += (double)ay * by;
     }
     float s = s_dst / s_src;
-    /* AlignShapesKabsch2D: R = V * diag(1, sign det) * U^T for the SVD of
-     * M = from^T * to; for 2x2 this is the rotation closest to M^T, whose
-     * angle is atan2(N10 - N01, N00 + N11) with N = M^T. */
-    float Mf00 = (float)m00, Mf01 = (float)m01, Mf10 = (float)m10, Mf11 = (float)m11;
-    double n00 = Mf00, n01 = Mf10, n10 = Mf01, n11 = Mf11;
-    double th = atan2(n10 - n01, n00 + n11);
-    float c = (float)cos(th), sn = (float)sin(th);
-    float A00 = s * c, A01 = s * -sn, A10 = s * sn, A11 = s * c;
+    /* AlignShapesKabsch2D: cv::SVD of M = from^T * to (float), then
+     * R = vt^T * diag(1, sign det(vt^T u^T)) * u^T as float gemms. */
+    float M[4] = {(float)m00, (float)m01, (float)m10, (float)m11};
+    float w[2], u[4], vt[4];
+    fau_svd_f32(M, 2, 2, w, u, vt);
+    /* vt^T * u^T: P[i][j] = sum_k vt[k][i] * u[j][k] */
+    float P[4];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            P[i * 2 + j] = (float)((double)vt[i] * u[j * 2] + (double)vt[2 + i] * u[j * 2 + 1]);
+    double det = (double)P[0] * P[3] - (double)P[1] * P[2];
+    float corr = det > 0 ? 1.0f : -1.0f;
+    float V[4] = {vt[0], vt[2] * corr, vt[1], vt[3] * corr}; /* vt^T * corr */
+    float R[4];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            R[i * 2 + j] = (float)((double)V[i * 2] * u[j * 2] + (double)V[i * 2 + 1] * u[j * 2 + 1]);
+    float A00 = s * R[0], A01 = s * R[1], A10 = s * R[2], A11 = s * R[3];
     float T0 = A00 * tx + A01 * ty;
     float T1 = A10 * tx + A11 * ty;
     warp[0] = A00;

@@ -86,18 +86,145 @@ static void polar_factor_d(const double *in, double *X)
     }
 }
 
+void fau_svd_f32(const float *A, int m, int n, float *w_out, float *u, float *vt)
+{
+    /* JacobiSVDImpl_<float>(At, W, Vt, m, n, n1 = n, minval = FLT_MIN,
+     * eps = 2 * FLT_EPSILON) as SVD::compute calls it (no full_uv). */
+    float At[4][4], Vt[4][4];
+    double W[4];
+    const float eps = FLT_EPSILON * 2;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < m; k++)
+            At[i][k] = A[k * n + i];
+    for (int i = 0; i < n; i++) {
+        double sd = 0;
+        for (int k = 0; k < m; k++) {
+            float t = At[i][k];
+            sd += (double)t * t;
+        }
+        W[i] = sd;
+        for (int k = 0; k < n; k++)
+            Vt[i][k] = 0;
+        Vt[i][i] = 1;
+    }
+    int max_iter = m > 30 ? m : 30;
+    for (int iter = 0; iter < max_iter; iter++) {
+        int changed = 0;
+        for (int i = 0; i < n - 1; i++)
+            for (int j = i + 1; j < n; j++) {
+                float *Ai = At[i], *Aj = At[j];
+                double a = W[i], p = 0, b = W[j];
+                for (int k = 0; k < m; k++)
+                    p += (double)Ai[k] * Aj[k];
+                if (fabs(p) <= eps * sqrt((double)a * b))
+                    continue;
+                p *= 2;
+                double beta = a - b, gamma = hypot(p, beta);
+                float c, s;
+                if (beta < 0) {
+                    double delta = (gamma - beta) * 0.5;
+                    s = (float)sqrt(delta / gamma);
+                    c = (float)(p / (gamma * s * 2));
+                } else {
+                    c = (float)sqrt((gamma + beta) / (gamma * 2));
+                    s = (float)(p / (gamma * c * 2));
+                }
+                a = b = 0;
+                for (int k = 0; k < m; k++) {
+                    float t0 = c * Ai[k] + s * Aj[k];
+                    float t1 = -s * Ai[k] + c * Aj[k];
+                    Ai[k] = t0;
+                    Aj[k] = t1;
+                    a += (double)t0 * t0;
+                    b += (double)t1 * t1;
+                }
+                W[i] = a;
+                W[j] = b;
+                changed = 1;
+                float *Vi = Vt[i], *Vj = Vt[j];
+                for (int k = 0; k < n; k++) {
+                    float t0 = c * Vi[k] + s * Vj[k];
+                    float t1 = -s * Vi[k] + c * Vj[k];
+                    Vi[k] = t0;
+                    Vj[k] = t1;
+                }
+            }
+        if (!changed)
+            break;
+    }
+    for (int i = 0; i < n; i++) {
+        double sd = 0;
+        for (int k = 0; k < m; k++) {
+            float t = At[i][k];
+            sd += (double)t * t;
+        }
+        W[i] = sqrt(sd);
+    }
+    for (int i = 0; i < n - 1; i++) {
+        int j = i;
+        for (int k = i + 1; k < n; k++)
+            if (W[j] < W[k])
+                j = k;
+        if (i != j) {
+            double tw = W[i];
+            W[i] = W[j];
+            W[j] = tw;
+            for (int k = 0; k < m; k++) {
+                float t = At[i][k];
+                At[i][k] = At[j][k];
+                At[j][k] = t;
+            }
+            for (int k = 0; k < n; k++) {
+                float t = Vt[i][k];
+                Vt[i][k] = Vt[j][k];
+                Vt[j][k] = t;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        w_out[i] = (float)W[i];
+        /* (zero singular values: OpenCV completes the basis with random
+         * vectors; not needed for the rotations here) */
+        float sc = (float)(W[i] > FLT_MIN ? 1 / W[i] : 0.);
+        for (int k = 0; k < m; k++)
+            At[i][k] *= sc;
+    }
+    for (int k = 0; k < m; k++)
+        for (int i = 0; i < n; i++)
+            u[k * n + i] = At[i][k];
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < n; k++)
+            vt[i * n + k] = Vt[i][k];
+}
+
+/* 3x3 float product as cv::gemm's small-matrix fast path computes it
+ * (flags 0, inner size 3): float products and float sums. */
+static void matmul3_f(const float *a, const float *b, float *c)
+{
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            c[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j];
+}
+
+static double det3_f(const float *m)
+{
+    /* cv::determinant for a 3x3 float Mat (double arithmetic) */
+    return m[0] * ((double)m[4] * m[8] - (double)m[5] * m[7]) -
+           m[1] * ((double)m[3] * m[8] - (double)m[5] * m[6]) +
+           m[2] * ((double)m[3] * m[7] - (double)m[4] * m[6]);
+}
+
 void fau_orthonormalise(float R[9])
 {
-    /* PDM::Orthonormalise: U * diag(1, 1, det(U Vt)) * Vt. For det(R) > 0 this
-     * is the polar factor; for det < 0 the polar factor has det -1 and the
-     * flip of the smallest singular direction is not needed by any caller
-     * (R is always I + small skew here), so it is not reproduced. */
-    double in[9], X[9];
-    for (int k = 0; k < 9; k++)
-        in[k] = R[k];
-    polar_factor_d(in, X);
-    for (int k = 0; k < 9; k++)
-        R[k] = (float)X[k];
+    /* PDM::Orthonormalise: cv::SVD (float), X = u * vt, W = diag(1, 1,
+     * det(X)), R = u * W * vt. */
+    float w[3], u[9], vt[9], X[9], uw[9];
+    fau_svd_f32(R, 3, 3, w, u, vt);
+    matmul3_f(u, vt, X);
+    float d = (float)det3_f(X);
+    float W[9] = {1, 0, 0, 0, 1, 0, 0, 0, d};
+    matmul3_f(u, W, uw);
+    matmul3_f(uw, vt, R);
 }
 
 void fau_rot_to_axis_angle(const float Rf[9], float aa[3])

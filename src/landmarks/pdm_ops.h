@@ -36,6 +36,13 @@ void fau_axis_angle_to_euler(const float aa[3], float euler[3]);
 /* PDM::Orthonormalise: the closest rotation U*diag(1,1,det)*Vt (in place). */
 void fau_orthonormalise(float R[9]);
 
+/* cv::SVD::compute for a small float matrix (OpenCV 4.6 JacobiSVDImpl_<float>
+ * with its double accumulations, one-sided Jacobi on the transposed
+ * matrix): A is m x n row-major with m >= n, n <= 4; outputs w (n), u
+ * (m x n, row-major) and vt (n x n). Reproduces OpenCV's float rounding so
+ * that OpenFace's SVD-based rotations come out identical. */
+void fau_svd_f32(const float *A, int m, int n, float *w, float *u, float *vt);
+
 /* --- PDM shape functions --- */
 
 /* CalcShape3D: out (3n) = mean + princ_comp * local. */
