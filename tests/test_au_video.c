@@ -197,25 +197,25 @@ static void run_clip(const char *clip, const char *media, stats *s)
     fau_au_models_free(&m);
 }
 
-/* Bounds: what the stage reaches today. The aligned faces differ from
- * OpenFace's in a few pixels of some frames (the similarity transform's
- * float rounding through PDM::CalcParams' OpenBLAS/OpenCV arithmetic is not
- * reproduced bit for bit); FHOG itself is bit-exact (test_fhog), so the
- * HOG, median and prediction differences all come from those pixels. */
+/* Aligned faces and FHOG are bit-exact (OpenCV's warpAffine, float SVD and
+ * dlib's SSE2 sums reproduced). What remains is PDM::CalcParams: its float
+ * iterations end at their noise floor (~1e-4 in the local parameters) and
+ * OpenFace's OpenBLAS sgemm order cannot be reproduced bit for bit, so the
+ * geometry features, and through them the predictions, differ slightly. */
 static void check(const stats *s)
 {
     assert_true(s->geom < 1e-3);
-    assert_true(s->px_max <= 2);
-    assert_true(s->px_count < s->frames * 112 * 336 / 10000); /* < 0.01% of values */
-    assert_true(s->hog < 0.1);
-    assert_true(s->med < 0.02);
-    assert_true(s->online_r < 0.05);
-    assert_true(s->online_c <= 2);
-    assert_true(s->raw_r < 0.05);
-    assert_true(s->raw_c <= 2);
-    assert_true(s->offsets < 0.005);
-    assert_true(s->final_r < 0.02);
-    assert_true(s->final_c <= 1);
+    assert_int_equal(s->px_max, 0);
+    assert_int_equal(s->px_count, 0);
+    assert_true(s->hog == 0);
+    assert_true(s->med < 1e-8);
+    assert_true(s->online_r < 5e-3);
+    assert_true(s->online_c <= 1);
+    assert_true(s->raw_r < 1e-4);
+    assert_int_equal(s->raw_c, 0);
+    assert_true(s->offsets < 1e-4);
+    assert_true(s->final_r < 1e-4);
+    assert_true(s->final_c == 0);
 }
 
 static void test_video01(void **state)

@@ -686,8 +686,10 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
                 s += (double)J[(size_t)r * k + c] * resid[r];
             Jte[c] = (float)s;
         }
+        /* J_w_t_m(6..) - reg * loc: one cv::gemm (alpha -1, beta 1), so a
+         * single rounding of the double result */
         for (int j = 0; j < m; j++)
-            Jte[6 + j] = Jte[6 + j] - (float)((double)reg[6 + j] * loc[j]);
+            Jte[6 + j] = (float)(-((double)reg[6 + j] * loc[j]) + (double)Jte[6 + j]);
 
         /* Hessian = J^T J + diag(reg) (OpenBLAS sgemm in OpenFace): float
          * sums in row order, accumulated as rank-1 updates so the inner loop
