@@ -2,6 +2,7 @@
  * (Face_utils.cpp), Utilities::AlignShapesWithScale / AlignShapesKabsch2D
  * (RotationHelpers.h), LandmarkDetector::PAW's pixel mask (PAW.cpp) and
  * OpenCV 4.6's fixed-point warpAffine (imgwarp.cpp). */
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -212,9 +213,10 @@ void fau_face_mask(const float *lm, const float warp[6], double sim_scale, const
         py[i] = (float)(py[i] - lift);
 
     /* Triangle corners and their bounding boxes, as PAW keeps them. */
-    float tri_pts[512][10];
-    if (n_tris > 512)
-        n_tris = 512;
+    float tri_pts[FAU_FACE_MASK_MAX_TRIS][10];
+    assert(n_tris <= FAU_FACE_MASK_MAX_TRIS);
+    if (n_tris > FAU_FACE_MASK_MAX_TRIS)
+        n_tris = FAU_FACE_MASK_MAX_TRIS;
     for (int t = 0; t < n_tris; t++) {
         int j = tris[t * 3], k = tris[t * 3 + 1], l = tris[t * 3 + 2];
         float *p = tri_pts[t];

@@ -25,6 +25,9 @@ void fau_align_similarity(const float *landmarks, const float *mean_shape, float
 void fau_warp_affine_u8(const uint8_t *src, int sw, int sh, size_t sstride, int cn,
                         const float warp[6], uint8_t *dst, int dw, int dh, size_t dstride);
 
+/* Most triangles fau_face_mask handles (tris_68_full.txt has 111). */
+#define FAU_FACE_MASK_MAX_TRIS 512
+
 /* The face mask of AlignFaceMask: the landmarks mapped by warp, the brow
  * and jaw-corner points lifted by 30 px at scale 0.7 (scaled with
  * sim_scale), then PAW's pixel_mask over the triangulation (n_tris x 3

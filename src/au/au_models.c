@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "align/align.h"
 #include "au/au.h"
 #include "core/mem.h"
 #include "core/modelio.h"
@@ -242,8 +243,8 @@ int fau_au_models_load(fau_au_models **out, const fau_model_paths *paths, const 
                 (rc = fau_reader_open(&tr, full, e)))
                 goto fail;
             rc = fau_reader_mat(&tr, &tm, e);
-            if (!rc && (tm.cols != 3 || tm.rows < 1))
-                rc = fau_error_set(e, FAU_EFORMAT, "%s: line 1: triangulation must be n x 3, is %d x %d",
+            if (!rc && (tm.cols != 3 || tm.rows < 1 || tm.rows > FAU_FACE_MASK_MAX_TRIS))
+                rc = fau_error_set(e, FAU_EFORMAT, "%s: line 1: triangulation must be n x 3 (n <= 512), is %d x %d",
                                    full, tm.rows, tm.cols);
             if (!rc) {
                 free(m->tris);
@@ -272,8 +273,9 @@ int fau_au_models_load(fau_au_models **out, const fau_model_paths *paths, const 
                            path);
         goto fail;
     }
-    if (m->pdm->n_points != 68) {
-        rc = fau_error_set(e, FAU_EFORMAT, "%s: the AU PDM must have 68 points", path);
+    if (m->pdm->n_points != 68 || m->pdm->n_modes > 64) {
+        rc = fau_error_set(e, FAU_EFORMAT, "%s: the AU PDM must have 68 points and at most 64 "
+                           "modes", path);
         goto fail;
     }
     for (int t = 0; t < 3 * m->n_tris; t++)
