@@ -316,6 +316,23 @@ static void shape3d_rows(const float *mean, const float *pc, int rows, int m, co
     }
 }
 
+/* Same sums as shape3d_rows (per row, modes in order) with the components
+ * stored mode-major (VT: m x rows), so the row loop vectorises. */
+static void shape3d_rows_t(const float *mean, const float *VT, int rows, int m,
+                           const float *local, float *out)
+{
+    for (int r = 0; r < rows; r++)
+        out[r] = 0;
+    for (int j = 0; j < m; j++) {
+        const float pj = local[j];
+        const float *v = VT + (size_t)j * rows;
+        for (int r = 0; r < rows; r++)
+            out[r] += pj * v[r];
+    }
+    for (int r = 0; r < rows; r++)
+        out[r] = mean[r] + out[r];
+}
+
 void fau_pdm_shape3d(const fau_pdm *p, const float *local, float *out)
 {
     shape3d_rows(p->mean_shape, p->princ_comp, 3 * p->n_points, p->n_modes, local, out);
@@ -421,11 +438,12 @@ void fau_pdm_params_from_bbox(const fau_pdm *p, const float box[4], const float 
 
 /* Shared body of ComputeJacobian / ComputeRigidJacobian on a (possibly
  * subsampled) model: mean/pc with n points, m modes; cols = 6 or 6+m. */
-static void jacobian_impl(const float *mean, const float *pc, int n, int m, int with_local,
-                          const float *local, const float g[6], float *J, float *s3)
+/* Body of ComputeJacobian / ComputeRigidJacobian for a 3D shape s3 already
+ * computed from the local parameters (n points, m modes of pc). */
+static void jacobian_from_shape(const float *pc, int n, int m, int with_local, const float *s3,
+                                const float g[6], float *J)
 {
     int cols = with_local ? 6 + m : 6;
-    shape3d_rows(mean, pc, 3 * n, m, local, s3);
     float R[9];
     float e[3] = {g[1], g[2], g[3]};
     fau_euler_to_rot(e, R);
@@ -459,13 +477,15 @@ static void jacobian_impl(const float *mean, const float *pc, int n, int m, int 
 void fau_pdm_jacobian(const fau_pdm *p, const float *local, const float g[6], float *J,
                       float *s3)
 {
-    jacobian_impl(p->mean_shape, p->princ_comp, p->n_points, p->n_modes, 1, local, g, J, s3);
+    fau_pdm_shape3d(p, local, s3);
+    jacobian_from_shape(p->princ_comp, p->n_points, p->n_modes, 1, s3, g, J);
 }
 
 void fau_pdm_rigid_jacobian(const fau_pdm *p, const float *local, const float g[6], float *J,
                             float *s3)
 {
-    jacobian_impl(p->mean_shape, p->princ_comp, p->n_points, p->n_modes, 0, local, g, J, s3);
+    fau_pdm_shape3d(p, local, s3);
+    jacobian_from_shape(p->princ_comp, p->n_points, p->n_modes, 0, s3, g, J);
 }
 
 void fau_pdm_update_params(const fau_pdm *p, const float *delta, int n_delta, float *local,
@@ -510,7 +530,7 @@ void fau_pdm_update_params(const fau_pdm *p, const float *delta, int n_delta, fl
 #define WS_ALIGN(x) (((x) + 15) & ~(size_t)15) /* in floats: 64 bytes */
 
 typedef struct ws_layout {
-    size_t M, V, lm, s3, s2, resid, J, JT, JtJ, Jte, reg, delta, tmp, total;
+    size_t M, V, VT, lm, s3, s2, resid, J, JT, JtJ, Jte, reg, delta, tmp, total;
 } ws_layout;
 
 static ws_layout ws_plan(int n, int m)
@@ -519,6 +539,7 @@ static ws_layout ws_plan(int n, int m)
     size_t k = 6 + (size_t)m, off = 0;
     w.M = off, off += WS_ALIGN(3 * (size_t)n);
     w.V = off, off += WS_ALIGN(3 * (size_t)n * m);
+    w.VT = off, off += WS_ALIGN(3 * (size_t)n * m);
     w.lm = off, off += WS_ALIGN(2 * (size_t)n);
     w.s3 = off, off += WS_ALIGN(3 * (size_t)n);
     w.s2 = off, off += WS_ALIGN(2 * (size_t)n);
@@ -608,7 +629,8 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
     const int n_all = p->n_points, m = p->n_modes, k = 6 + m;
     ws_layout w = ws_plan(n_all, m);
     float *ws = workspace;
-    float *M = ws + w.M, *V = ws + w.V, *lm = ws + w.lm, *s3 = ws + w.s3, *s2 = ws + w.s2;
+    float *M = ws + w.M, *V = ws + w.V, *VT = ws + w.VT, *lm = ws + w.lm, *s3 = ws + w.s3;
+    float *s2 = ws + w.s2;
     float *resid = ws + w.resid, *J = ws + w.J, *H = ws + w.JtJ, *Jte = ws + w.Jte;
     float *reg = ws + w.reg, *delta = ws + w.delta;
 
@@ -635,6 +657,10 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
                     lm[q++] = landmarks[d * n_all + i];
     }
 
+    for (int r = 0; r < 3 * n; r++)
+        for (int j = 0; j < m; j++)
+            VT[(size_t)j * 3 * n + r] = V[(size_t)r * m + j];
+
     float min_x, max_x, min_y, max_y;
     fau_shape2d_bounds(lm, n, &min_x, &max_x, &min_y, &max_y);
     float width = fabsf(min_x - max_x);
@@ -658,7 +684,7 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
     float g[6] = {scaling, rot[0], rot[1], rot[2], tx, ty};
 
     /* shape_3D = M + V * loc_params (zeros) */
-    shape3d_rows(M, V, 3 * n, m, loc, s3);
+    shape3d_rows_t(M, VT, 3 * n, m, loc, s3);
     for (int i = 0; i < n; i++) {
         float X = s3[i], Y = s3[i + n], Z = s3[i + 2 * n];
         s2[i] = scaling * (R[0] * X + R[1] * Y + R[2] * Z) + tx;
@@ -671,14 +697,14 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
 
     int not_improved_in = 0, it;
     for (it = 0; it < 1000; ++it) {
-        shape3d_rows(M, V, 3 * n, m, loc, s3);
+        shape3d_rows_t(M, VT, 3 * n, m, loc, s3);
         project_inline(s3, n, scaling, R, tx, ty, s2);
         for (int i = 0; i < 2 * n; i++)
             resid[i] = lm[i] - s2[i];
 
         /* ComputeJacobian(loc_params, glob_params) with W = I (J_w_t = J^T);
-         * uses its own copy of the 3D shape, so a scratch area. */
-        jacobian_impl(M, V, n, m, 1, loc, g, J, ws + w.tmp);
+         * its CalcShape3D gives the shape just computed. */
+        jacobian_from_shape(V, n, m, 1, s3, g, J);
 
         /* J_w_t_m = J^T * resid (OpenCV gemm: double sums) */
         for (int c = 0; c < k; c++) {
