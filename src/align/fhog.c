@@ -34,27 +34,9 @@ size_t fau_fhog_workspace(int w, int h, int cell)
     cells(w, h, cell, &cnr, &cnc);
     if (cnr < 0 || cnc < 0)
         return 0;
-    return ((size_t)(cnr + 2) * (size_t)(cnc + 2) * 18 + (size_t)cnr * (size_t)cnc) * sizeof(float);
-}
-
-/* Orientation bin of a gradient (same result for dlib's SIMD and scalar
- * loops: ties keep the earlier bin, the signed bin o+9 wins only when
- * strictly larger). */
-static int best_orientation(float gx, float gy)
-{
-    float best_dot = 0;
-    int best_o = 0;
-    for (int o = 0; o < 9; o++) {
-        float dot = dir_x[o] * gx + dir_y[o] * gy;
-        if (dot > best_dot) {
-            best_dot = dot;
-            best_o = o;
-        } else if (-dot > best_dot) {
-            best_dot = -dot;
-            best_o = o + 9;
-        }
-    }
-    return best_o;
+    /* histogram, norms, then 8 per-column rows of scratch */
+    return ((size_t)(cnr + 2) * (size_t)(cnc + 2) * 18 + (size_t)cnr * (size_t)cnc +
+            8 * (size_t)(w > 0 ? w : 0)) * sizeof(float);
 }
 
 /* Gradient at (r, c). simd selects dlib's 8-wide loop semantics for colour
@@ -118,48 +100,85 @@ int fau_fhog_compute(const uint8_t *img, int w, int h, size_t stride, int cn, in
 
     const int visible_nr = (cnr * cell < h ? cnr * cell : h) - 1;
     const int visible_nc = (cnc * cell < w ? cnc * cell : w) - 1;
+    /* dlib's simd8f loop covers blocks x0 = 1, 9, 17, ... with
+     * x0 < visible_nc - 7; its scalar loop takes the rest. */
+    int simd_end = 1;
+    while (simd_end < visible_nc - 7)
+        simd_end += 8;
+    if (simd_end > visible_nc)
+        simd_end = visible_nc;
+
+    /* Per-row scratch and per-column interpolation tables. */
+    float *gxr = norm + (size_t)cnr * cnc, *gyr = gxr + w, *vr = gyr + w, *bd = vr + w;
+    float *tvx0 = bd + w, *tvx1 = tvx0 + w;
+    int32_t *bo = (int32_t *)(tvx1 + w), *tix = bo + w;
+    for (int x = 1; x < visible_nc; x++) {
+        if (x < simd_end) {
+            /* simd8f: xp = (x + 0.5f) / cell + 0.5f, truncated (cvttps) */
+            float xp = ((float)x + 0.5f) / (float)cell + 0.5f;
+            int ixp = (int)xp;
+            tix[x] = ixp;
+            tvx0[x] = xp - (float)ixp;
+            tvx1[x] = 1.0f - tvx0[x];
+        } else {
+            const float xp = (float)(((double)x + 0.5) / (double)cell - 0.5);
+            const int ixp = (int)floorf(xp);
+            tix[x] = ixp + 1;
+            tvx0[x] = xp - (float)ixp;
+            tvx1[x] = (float)(1.0 - tvx0[x]);
+        }
+    }
+
     for (int y = 1; y < visible_nr; y++) {
         const float yp = (float)(((double)(float)y + 0.5) / (double)(float)cell - 0.5);
         const int iyp = (int)floorf(yp);
         const float vy0 = yp - (float)iyp;
         const float vy1 = (float)(1.0 - vy0);
-        /* dlib's simd8f loop covers blocks x0 = 1, 9, 17, ... with
-         * x0 < visible_nc - 7; the scalar loop takes the rest. */
-        int simd_end = 1;
-        while (simd_end < visible_nc - 7)
-            simd_end += 8;
-        int x;
-        for (x = 1; x < simd_end; x++) {
-            /* dlib's simd8f loop, one lane at a time (x advances by 8 there;
-             * the lanes are independent and add to the histogram in x order). */
+        for (int x = 1; x < visible_nc; x++) {
             int gx, gy, len;
-            gradient(img, stride, cn, y, x, 1, &gx, &gy, &len);
-            float xp = ((float)x + 0.5f) / (float)cell + 0.5f;
-            int ixp = (int)xp; /* cvttps: truncation */
-            float vx0 = xp - (float)ixp;
-            float vx1 = 1.0f - vx0;
-            float v = sqrtf((float)len);
-            int o = best_orientation((float)gx, (float)gy);
-            vx1 *= v;
-            vx0 *= v;
-            HIST(iyp + 1, ixp, o) += vy1 * vx1;
-            HIST(iyp + 2, ixp, o) += vy0 * vx1;
-            HIST(iyp + 1, ixp + 1, o) += vy1 * vx0;
-            HIST(iyp + 2, ixp + 1, o) += vy0 * vx0;
+            gradient(img, stride, cn, y, x, x < simd_end, &gx, &gy, &len);
+            gxr[x] = (float)gx;
+            gyr[x] = (float)gy;
+            vr[x] = sqrtf((float)len);
+            bd[x] = 0;
+            bo[x] = 0;
         }
-        for (; x < visible_nc; x++) {
-            int gx, gy, len;
-            gradient(img, stride, cn, y, x, 0, &gx, &gy, &len);
-            int o = best_orientation((float)gx, (float)gy);
-            float v = sqrtf((float)len);
-            const float xp = (float)(((double)x + 0.5) / (double)cell - 0.5);
-            const int ixp = (int)floorf(xp);
-            const float vx0 = xp - (float)ixp;
-            const float vx1 = (float)(1.0 - vx0);
-            HIST(iyp + 1, ixp + 1, o) += vy1 * vx1 * v;
-            HIST(iyp + 2, ixp + 1, o) += vy0 * vx1 * v;
-            HIST(iyp + 1, ixp + 2, o) += vy1 * vx0 * v;
-            HIST(iyp + 2, ixp + 2, o) += vy0 * vx0 * v;
+        /* Orientation bins (best_orientation, vectorised across the row):
+         * the signed bin o+9 wins only when strictly larger. */
+        for (int o = 0; o < 9; o++) {
+            const float dxo = dir_x[o], dyo = dir_y[o];
+            float *restrict bdr = bd;
+            int32_t *restrict bor = bo;
+            const float *restrict gxx = gxr, *restrict gyy = gyr;
+            for (int x = 1; x < visible_nc; x++) {
+                const float d = dxo * gxx[x] + dyo * gyy[x], nd = -d, b = bdr[x];
+                const int32_t ob = bor[x];
+                const int32_t c1 = d > b;
+                const int32_t c2 = (nd > b) & (c1 ^ 1);
+                const float b1 = c1 ? d : b;
+                const int32_t o1 = c1 ? o : ob;
+                bdr[x] = c2 ? nd : b1;
+                bor[x] = c2 ? o + 9 : o1;
+            }
+        }
+        float *h1 = &HIST(iyp + 1, 0, 0), *h2 = &HIST(iyp + 2, 0, 0);
+        for (int x = 1; x < simd_end; x++) {
+            /* dlib's simd8f lanes: vy * (vx * v) */
+            const int o = bo[x], c = tix[x];
+            const float v = vr[x], vx1 = tvx1[x] * v, vx0 = tvx0[x] * v;
+            h1[c * 18 + o] += vy1 * vx1;
+            h2[c * 18 + o] += vy0 * vx1;
+            h1[(c + 1) * 18 + o] += vy1 * vx0;
+            h2[(c + 1) * 18 + o] += vy0 * vx0;
+        }
+        for (int x = simd_end; x < visible_nc; x++) {
+            /* dlib's scalar tail: (vy * vx) * v */
+            const int o = bo[x], c = tix[x];
+            const float v = vr[x], vx1 = tvx1[x], vx0 = tvx0[x];
+            h1[c * 18 + o] += vy1 * vx1 * v;
+            h2[c * 18 + o] += vy0 * vx1 * v;
+            h1[(c + 1) * 18 + o] += vy1 * vx0 * v;
+            h2[(c + 1) * 18 + o] += vy0 * vx0 * v;
         }
     }
 
