@@ -162,15 +162,31 @@ void fau_warp_affine_u8(const uint8_t *src, int sw, int sh, size_t sstride, int 
                 w2 = ay * (32 - ax) * 32;
                 w3 = ay * ax * 32;
             }
+            if ((unsigned)sx < (unsigned)(sw - 1) && (unsigned)sy < (unsigned)(sh - 1)) {
+                /* all four neighbours inside (OpenCV's fast path; same sums) */
+                const uint8_t *p0 = src + (size_t)sy * sstride + (size_t)sx * cn, *p1 = p0 + sstride;
+                for (int k = 0; k < cn; k++) {
+                    int v = (p0[k] * w0 + p0[k + cn] * w1 + p1[k] * w2 + p1[k + cn] * w3 +
+                             (1 << (COEF_BITS - 1))) >> COEF_BITS;
+                    out[x * cn + k] = (uint8_t)(v > 255 ? 255 : v);
+                }
+                continue;
+            }
+            if (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0) {
+                for (int k = 0; k < cn; k++)
+                    out[x * cn + k] = 0;
+                continue;
+            }
+            /* partly outside: missing neighbours read as the border value 0 */
             int in_x0 = sx >= 0 && sx < sw, in_x1 = sx + 1 >= 0 && sx + 1 < sw;
             int in_y0 = sy >= 0 && sy < sh, in_y1 = sy + 1 >= 0 && sy + 1 < sh;
-            const uint8_t *r0 = src + (ptrdiff_t)sy * (ptrdiff_t)sstride;
-            const uint8_t *r1 = r0 + sstride;
             for (int k = 0; k < cn; k++) {
-                int v0 = (in_x0 && in_y0) ? r0[sx * cn + k] : 0;
-                int v1 = (in_x1 && in_y0) ? r0[(sx + 1) * cn + k] : 0;
-                int v2 = (in_x0 && in_y1) ? r1[sx * cn + k] : 0;
-                int v3 = (in_x1 && in_y1) ? r1[(sx + 1) * cn + k] : 0;
+#define PIX(yy, xx) src[(size_t)(yy) * sstride + (size_t)(xx) * cn + k]
+                int v0 = (in_x0 && in_y0) ? PIX(sy, sx) : 0;
+                int v1 = (in_x1 && in_y0) ? PIX(sy, sx + 1) : 0;
+                int v2 = (in_x0 && in_y1) ? PIX(sy + 1, sx) : 0;
+                int v3 = (in_x1 && in_y1) ? PIX(sy + 1, sx + 1) : 0;
+#undef PIX
                 int v = (v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3 + (1 << (COEF_BITS - 1))) >> COEF_BITS;
                 out[x * cn + k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }
