@@ -706,18 +706,6 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
          * its CalcShape3D gives the shape just computed. */
         jacobian_from_shape(V, n, m, 1, s3, g, J);
 
-        /* J_w_t_m = J^T * resid (OpenCV gemm: double sums) */
-        for (int c = 0; c < k; c++) {
-            double s = 0;
-            for (int r = 0; r < 2 * n; r++)
-                s += (double)J[(size_t)r * k + c] * resid[r];
-            Jte[c] = (float)s;
-        }
-        /* J_w_t_m(6..) - reg * loc: one cv::gemm (alpha -1, beta 1), so a
-         * single rounding of the double result */
-        for (int j = 0; j < m; j++)
-            Jte[6 + j] = (float)(-((double)reg[6 + j] * loc[j]) + (double)Jte[6 + j]);
-
         /* Hessian = J^T J + diag(reg) (OpenBLAS sgemm in OpenFace, whose
          * summation order depends on the machine's kernel): float dot
          * products over J's columns with 8 interleaved partial sums, which
@@ -748,6 +736,31 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
                 }
             }
         }
+        /* J_w_t_m = J^T * resid: cv::gemm's matrix-vector path
+         * (GEMMSingleMul, A * B^T with CV_ENABLE_UNROLLED): four double
+         * partial sums by index mod 4, combined left to right. */
+        {
+            const int rows = 2 * n, rpad = (rows + 7) & ~7;
+            const float *JT = ws + w.JT;
+            for (int c = 0; c < k; c++) {
+                const float *col = JT + (size_t)c * rpad;
+                double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+                int r = 0;
+                for (; r <= rows - 4; r += 4) {
+                    q0 += (double)col[r] * resid[r];
+                    q1 += (double)col[r + 1] * resid[r + 1];
+                    q2 += (double)col[r + 2] * resid[r + 2];
+                    q3 += (double)col[r + 3] * resid[r + 3];
+                }
+                for (; r < rows; r++)
+                    q0 += (double)col[r] * resid[r];
+                Jte[c] = (float)(q0 + q1 + q2 + q3);
+            }
+        }
+        /* J_w_t_m(6..) - reg * loc: one cv::gemm (alpha -1, beta 1), so a
+         * single rounding of the double result */
+        for (int j = 0; j < m; j++)
+            Jte[6 + j] = (float)(-((double)reg[6 + j] * loc[j]) + (double)Jte[6 + j]);
         memcpy(delta, Jte, (size_t)k * sizeof(float));
         if (cholesky_solve(H, k, delta) != 0) /* cv::solve: dst = 0 on failure */
             memset(delta, 0, (size_t)k * sizeof(float));
