@@ -165,6 +165,16 @@ void fau_warp_affine_u8(const uint8_t *src, int sw, int sh, size_t sstride, int 
             if ((unsigned)sx < (unsigned)(sw - 1) && (unsigned)sy < (unsigned)(sh - 1)) {
                 /* all four neighbours inside (OpenCV's fast path; same sums) */
                 const uint8_t *p0 = src + (size_t)sy * sstride + (size_t)sx * cn, *p1 = p0 + sstride;
+                if (cn == 3) {
+                    const int r = 1 << (COEF_BITS - 1);
+                    int b = (p0[0] * w0 + p0[3] * w1 + p1[0] * w2 + p1[3] * w3 + r) >> COEF_BITS;
+                    int g = (p0[1] * w0 + p0[4] * w1 + p1[1] * w2 + p1[4] * w3 + r) >> COEF_BITS;
+                    int rr = (p0[2] * w0 + p0[5] * w1 + p1[2] * w2 + p1[5] * w3 + r) >> COEF_BITS;
+                    out[x * 3] = (uint8_t)(b > 255 ? 255 : b);
+                    out[x * 3 + 1] = (uint8_t)(g > 255 ? 255 : g);
+                    out[x * 3 + 2] = (uint8_t)(rr > 255 ? 255 : rr);
+                    continue;
+                }
                 for (int k = 0; k < cn; k++) {
                     int v = (p0[k] * w0 + p0[k + cn] * w1 + p1[k] * w2 + p1[k + cn] * w3 +
                              (1 << (COEF_BITS - 1))) >> COEF_BITS;
