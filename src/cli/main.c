@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "faceau.h"
+#include "io/media.h"
 
 static const char usage[] =
     "Usage: faceau [OPTIONS] -f VIDEO|IMAGE [-f ...] | -fdir DIR   (as OpenFace FeatureExtraction)\n"
@@ -72,6 +73,8 @@ int fau_cli_exit_for(int status, int is_model_error)
 int main(int argc, char **argv)
 {
     int first = 1, images_mode = 0;
+    /* FFmpeg's own log lines would break the one-line error rule. */
+    fau_media_quiet_backend_logs();
     if (argc > 1) {
         if (!strcmp(argv[1], "info"))
             return fau_cmd_info(argc - 2, argv + 2);

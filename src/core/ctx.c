@@ -56,6 +56,18 @@ int fau_create(fau_ctx **out, const fau_options *opts, char *err_buf, size_t err
         (fau_landmark_models_load(&c->landmarks, &c->models, c->opts.landmark_model, &err) ||
          fau_mtcnn_load(&c->detector, &c->models, "model/mtcnn_detector/MTCNN_detector.txt", &err)))
         goto fail_ctx;
+    if (c->opts.load_aus) {
+        /* FaceLandmarkImg always uses the static models; -au_static makes
+         * videos use them too (FaceAnalyserParameters). */
+        static const char static_rel[] = "AU_predictors/main_static_svms.txt";
+        const char *video_rel = c->opts.au_static ? static_rel : c->opts.au_model;
+        if (fau_au_models_load(&c->au_video, &c->models, video_rel, &err))
+            goto fail_ctx;
+        if (!strcmp(video_rel, static_rel))
+            c->au_image = c->au_video;
+        else if (fau_au_models_load(&c->au_image, &c->models, static_rel, &err))
+            goto fail_ctx;
+    }
     *out = c;
     return FAU_OK;
 fail_ctx:
@@ -72,6 +84,9 @@ void fau_destroy(fau_ctx **ctx)
         return;
     fau_landmark_models_free(&(*ctx)->landmarks);
     fau_mtcnn_free(&(*ctx)->detector);
+    if ((*ctx)->au_image != (*ctx)->au_video)
+        fau_au_models_free(&(*ctx)->au_image);
+    fau_au_models_free(&(*ctx)->au_video);
     free(*ctx);
     *ctx = NULL;
 }

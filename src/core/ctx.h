@@ -6,6 +6,7 @@
 #include "faceau.h"
 #include "core/error.h"
 #include "core/models_path.h"
+#include "au/au.h"
 #include "detect/mtcnn.h"
 #include "landmarks/clnf_model.h"
 
@@ -15,6 +16,8 @@ struct fau_ctx {
     fau_error err;
     fau_landmark_models *landmarks; /* CLNF, parts and validator */
     fau_mtcnn *detector;            /* MTCNN face detector */
+    fau_au_models *au_video;        /* AU models for videos (options.au_model) */
+    fau_au_models *au_image;        /* static AU models for still images; may equal au_video */
 };
 
 #endif

@@ -292,7 +292,7 @@ void fau_axis_angle_to_rot(const float aa[3], float Rf[9])
     }
 }
 
-void fau_axis_angle_to_euler(const float aa[3], float euler[3])
+void fau_pdm_axis_angle_to_euler(const float aa[3], float euler[3])
 {
     float R[9];
     fau_axis_angle_to_rot(aa, R);
@@ -512,7 +512,7 @@ void fau_pdm_update_params(const fau_pdm *p, const float *delta, int n_delta, fl
             R3[i * 3 + j] = R1[i * 3] * R2[j] + R1[i * 3 + 1] * R2[3 + j] + R1[i * 3 + 2] * R2[6 + j];
     float aa[3], eu[3];
     fau_rot_to_axis_angle(R3, aa);
-    fau_axis_angle_to_euler(aa, eu);
+    fau_pdm_axis_angle_to_euler(aa, eu);
     if (isnan(eu[0]) || isnan(eu[1]) || isnan(eu[2]))
         eu[0] = eu[1] = eu[2] = 0;
     g[1] = eu[0];

@@ -32,7 +32,7 @@ void fau_rot_to_axis_angle(const float R[9], float aa[3]);
 /* cv::Rodrigues axis-angle -> matrix (computed in double, rounded). */
 void fau_axis_angle_to_rot(const float aa[3], float R[9]);
 /* AxisAngle2Euler = RotationMatrix2Euler(Rodrigues(aa)). */
-void fau_axis_angle_to_euler(const float aa[3], float euler[3]);
+void fau_pdm_axis_angle_to_euler(const float aa[3], float euler[3]);
 /* PDM::Orthonormalise: the closest rotation U*diag(1,1,det)*Vt (in place). */
 void fau_orthonormalise(float R[9]);
 
