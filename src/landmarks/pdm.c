@@ -474,6 +474,44 @@ static void jacobian_from_shape(const float *pc, int n, int m, int with_local, c
     }
 }
 
+/* jacobian_from_shape's values (identity weights, with the non-rigid
+ * part) written column-major: JT[c * ld + r], rows r = x rows then y rows;
+ * rows 2n..ld-1 are zeroed. */
+static void jacobian_cols(const float *pc, int n, int m, const float *s3, const float g[6],
+                          float *JT, int ld)
+{
+    float R[9];
+    float e[3] = {g[1], g[2], g[3]};
+    fau_euler_to_rot(e, R);
+    const float s = g[0];
+    const float r11 = R[0], r12 = R[1], r13 = R[2], r21 = R[3], r22 = R[4], r23 = R[5];
+    const int k = 6 + m;
+    for (int i = 0; i < n; i++) {
+        const float X = s3[i], Y = s3[i + n], Z = s3[i + 2 * n];
+        const int rx = i, ry = i + n;
+        JT[0 * ld + rx] = (X * r11 + Y * r12 + Z * r13);
+        JT[0 * ld + ry] = (X * r21 + Y * r22 + Z * r23);
+        JT[1 * ld + rx] = (s * (Y * r13 - Z * r12));
+        JT[1 * ld + ry] = (s * (Y * r23 - Z * r22));
+        JT[2 * ld + rx] = (-s * (X * r13 - Z * r11));
+        JT[2 * ld + ry] = (-s * (X * r23 - Z * r21));
+        JT[3 * ld + rx] = (s * (X * r12 - Y * r11));
+        JT[3 * ld + ry] = (s * (X * r22 - Y * r21));
+        JT[4 * ld + rx] = 1.0f;
+        JT[4 * ld + ry] = 0.0f;
+        JT[5 * ld + rx] = 0.0f;
+        JT[5 * ld + ry] = 1.0f;
+        const float *Vx = pc + (size_t)i * m, *Vy = Vx + (size_t)n * m, *Vz = Vy + (size_t)n * m;
+        for (int j = 0; j < m; j++) {
+            JT[(size_t)(6 + j) * ld + rx] = (s * (r11 * Vx[j] + r12 * Vy[j] + r13 * Vz[j]));
+            JT[(size_t)(6 + j) * ld + ry] = (s * (r21 * Vx[j] + r22 * Vy[j] + r23 * Vz[j]));
+        }
+    }
+    for (int c = 0; c < k; c++)
+        for (int r = 2 * n; r < ld; r++)
+            JT[(size_t)c * ld + r] = 0;
+}
+
 void fau_pdm_jacobian(const fau_pdm *p, const float *local, const float g[6], float *J,
                       float *s3)
 {
@@ -530,7 +568,7 @@ void fau_pdm_update_params(const fau_pdm *p, const float *delta, int n_delta, fl
 #define WS_ALIGN(x) (((x) + 15) & ~(size_t)15) /* in floats: 64 bytes */
 
 typedef struct ws_layout {
-    size_t M, V, VT, lm, s3, s2, resid, J, JT, JtJ, Jte, reg, delta, tmp, total;
+    size_t M, V, VT, lm, s3, s2, resid, JT, JtJ, Jte, reg, delta, tmp, total;
 } ws_layout;
 
 static ws_layout ws_plan(int n, int m)
@@ -544,7 +582,6 @@ static ws_layout ws_plan(int n, int m)
     w.s3 = off, off += WS_ALIGN(3 * (size_t)n);
     w.s2 = off, off += WS_ALIGN(2 * (size_t)n);
     w.resid = off, off += WS_ALIGN(2 * (size_t)n);
-    w.J = off, off += WS_ALIGN(2 * (size_t)n * k);
     w.JT = off, off += WS_ALIGN(k * (((size_t)2 * n + 7) & ~(size_t)7));
     w.JtJ = off, off += WS_ALIGN(k * k);
     w.Jte = off, off += WS_ALIGN(k);
@@ -592,8 +629,33 @@ static void project_inline(const float *s3, int n, float scaling, const float R[
 static int cholesky_solve(float *A, int k, float *b)
 {
     for (int i = 0; i < k; i++) {
-        int j;
-        for (j = 0; j < i; j++) {
+        float *Li = A + (size_t)i * k;
+        int j = 0;
+        /* Four of CholImpl's independent dot products at a time, each still
+         * subtracting its terms in increasing q (same rounding); only the
+         * terms that need this row's fresh values wait for them. */
+        for (; j + 3 < i; j += 4) {
+            const float *L0 = A + (size_t)j * k, *L1 = L0 + k, *L2 = L1 + k, *L3 = L2 + k;
+            double s0 = Li[j], s1 = Li[j + 1], s2 = Li[j + 2], s3 = Li[j + 3];
+            for (int q = 0; q < j; q++) {
+                const float lq = Li[q];
+                s0 -= lq * L0[q];
+                s1 -= lq * L1[q];
+                s2 -= lq * L2[q];
+                s3 -= lq * L3[q];
+            }
+            Li[j] = (float)(s0 * L0[j]);
+            s1 -= Li[j] * L1[j];
+            s2 -= Li[j] * L2[j];
+            s3 -= Li[j] * L3[j];
+            Li[j + 1] = (float)(s1 * L1[j + 1]);
+            s2 -= Li[j + 1] * L2[j + 1];
+            s3 -= Li[j + 1] * L3[j + 1];
+            Li[j + 2] = (float)(s2 * L2[j + 2]);
+            s3 -= Li[j + 2] * L3[j + 2];
+            Li[j + 3] = (float)(s3 * L3[j + 3]);
+        }
+        for (; j < i; j++) {
             double s = A[i * k + j];
             for (int q = 0; q < j; q++)
                 s -= A[i * k + q] * A[j * k + q];
@@ -631,7 +693,7 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
     float *ws = workspace;
     float *M = ws + w.M, *V = ws + w.V, *VT = ws + w.VT, *lm = ws + w.lm, *s3 = ws + w.s3;
     float *s2 = ws + w.s2;
-    float *resid = ws + w.resid, *J = ws + w.J, *H = ws + w.JtJ, *Jte = ws + w.Jte;
+    float *resid = ws + w.resid, *H = ws + w.JtJ, *Jte = ws + w.Jte;
     float *reg = ws + w.reg, *delta = ws + w.delta;
 
     /* Invisible landmarks (x == 0) are dropped from the model and the data. */
@@ -703,23 +765,17 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
             resid[i] = lm[i] - s2[i];
 
         /* ComputeJacobian(loc_params, glob_params) with W = I (J_w_t = J^T);
-         * its CalcShape3D gives the shape just computed. */
-        jacobian_from_shape(V, n, m, 1, s3, g, J);
+         * its CalcShape3D gives the shape just computed. Stored by column
+         * for the products below. */
+        const int rows = 2 * n, rpad = (rows + 7) & ~7;
+        float *JT = ws + w.JT;
+        jacobian_cols(V, n, m, s3, g, JT, rpad);
 
         /* Hessian = J^T J + diag(reg) (OpenBLAS sgemm in OpenFace, whose
          * summation order depends on the machine's kernel): float dot
          * products over J's columns with 8 interleaved partial sums, which
          * the compiler turns into SIMD. */
         {
-            const int rows = 2 * n, rpad = (rows + 7) & ~7;
-            float *JT = ws + w.JT;
-            for (int c = 0; c < k; c++) {
-                float *col = JT + (size_t)c * rpad;
-                for (int r = 0; r < rows; r++)
-                    col[r] = J[(size_t)r * k + c];
-                for (int r = rows; r < rpad; r++)
-                    col[r] = 0;
-            }
             for (int a = 0; a < k; a++) {
                 const float *ca = JT + (size_t)a * rpad;
                 for (int b = 0; b <= a; b++) {
@@ -740,8 +796,6 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
          * (GEMMSingleMul, A * B^T with CV_ENABLE_UNROLLED): four double
          * partial sums by index mod 4, combined left to right. */
         {
-            const int rows = 2 * n, rpad = (rows + 7) & ~7;
-            const float *JT = ws + w.JT;
             for (int c = 0; c < k; c++) {
                 const float *col = JT + (size_t)c * rpad;
                 double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
