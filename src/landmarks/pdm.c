@@ -47,45 +47,6 @@ void fau_rot_to_euler(const float R[9], float euler[3])
     euler[2] = roll;
 }
 
-static double det3_d(const double *m)
-{
-    return m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
-           m[2] * (m[3] * m[7] - m[4] * m[6]);
-}
-
-/* Orthogonal polar factor U*Vt of a non-singular 3x3 matrix (what both
- * cv::SVD-based orthonormalisations compute), by Newton's iteration
- * X <- (X + X^-T) / 2 in double, which converges quadratically. For det < 0
- * the factor has det -1; callers flip as OpenCV does. */
-static void polar_factor_d(const double *in, double *X)
-{
-    memcpy(X, in, 9 * sizeof *X);
-    for (int it = 0; it < 100; it++) {
-        double d = det3_d(X);
-        if (d == 0)
-            return;
-        /* inverse transpose = cofactor matrix / det */
-        double c[9];
-        c[0] = (X[4] * X[8] - X[5] * X[7]) / d;
-        c[1] = -(X[3] * X[8] - X[5] * X[6]) / d;
-        c[2] = (X[3] * X[7] - X[4] * X[6]) / d;
-        c[3] = -(X[1] * X[8] - X[2] * X[7]) / d;
-        c[4] = (X[0] * X[8] - X[2] * X[6]) / d;
-        c[5] = -(X[0] * X[7] - X[1] * X[6]) / d;
-        c[6] = (X[1] * X[5] - X[2] * X[4]) / d;
-        c[7] = -(X[0] * X[5] - X[2] * X[3]) / d;
-        c[8] = (X[0] * X[4] - X[1] * X[3]) / d;
-        double diff = 0;
-        for (int k = 0; k < 9; k++) {
-            double v = 0.5 * (X[k] + c[k]);
-            diff += fabs(v - X[k]);
-            X[k] = v;
-        }
-        if (diff < 1e-15)
-            break;
-    }
-}
-
 void fau_svd_f32(const float *A, int m, int n, float *w_out, float *u, float *vt)
 {
     /* JacobiSVDImpl_<float>(At, W, Vt, m, n, n1 = n, minval = FLT_MIN,
@@ -197,6 +158,110 @@ void fau_svd_f32(const float *A, int m, int n, float *w_out, float *u, float *vt
             vt[i * n + k] = Vt[i][k];
 }
 
+/* JacobiSVDImpl_<double> (eps = 10 * DBL_EPSILON, minval = DBL_MIN) for a
+ * 3x3 matrix as SVD::compute calls it; u and vt row-major. */
+static void svd3_f64(const double *A, double *u, double *vt)
+{
+    enum { m = 3, n = 3 };
+    double At[3][3], Vt[3][3], W[3];
+    const double eps = DBL_EPSILON * 10;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < m; k++)
+            At[i][k] = A[k * n + i];
+    for (int i = 0; i < n; i++) {
+        double sd = 0;
+        for (int k = 0; k < m; k++)
+            sd += At[i][k] * At[i][k];
+        W[i] = sd;
+        for (int k = 0; k < n; k++)
+            Vt[i][k] = 0;
+        Vt[i][i] = 1;
+    }
+    for (int iter = 0; iter < 30; iter++) {
+        int changed = 0;
+        for (int i = 0; i < n - 1; i++)
+            for (int j = i + 1; j < n; j++) {
+                double *Ai = At[i], *Aj = At[j];
+                double a = W[i], p = 0, b = W[j];
+                for (int k = 0; k < m; k++)
+                    p += Ai[k] * Aj[k];
+                if (fabs(p) <= eps * sqrt(a * b))
+                    continue;
+                p *= 2;
+                double beta = a - b, gamma = hypot(p, beta), c, s;
+                if (beta < 0) {
+                    double delta = (gamma - beta) * 0.5;
+                    s = sqrt(delta / gamma);
+                    c = p / (gamma * s * 2);
+                } else {
+                    c = sqrt((gamma + beta) / (gamma * 2));
+                    s = p / (gamma * c * 2);
+                }
+                a = b = 0;
+                for (int k = 0; k < m; k++) {
+                    double t0 = c * Ai[k] + s * Aj[k];
+                    double t1 = -s * Ai[k] + c * Aj[k];
+                    Ai[k] = t0;
+                    Aj[k] = t1;
+                    a += t0 * t0;
+                    b += t1 * t1;
+                }
+                W[i] = a;
+                W[j] = b;
+                changed = 1;
+                /* VBLAS<double>::givens handles pairs with SSE2: same
+                 * per-element operations as the scalar loop */
+                double *Vi = Vt[i], *Vj = Vt[j];
+                for (int k = 0; k < n; k++) {
+                    double t0 = c * Vi[k] + s * Vj[k];
+                    double t1 = -s * Vi[k] + c * Vj[k];
+                    Vi[k] = t0;
+                    Vj[k] = t1;
+                }
+            }
+        if (!changed)
+            break;
+    }
+    for (int i = 0; i < n; i++) {
+        double sd = 0;
+        for (int k = 0; k < m; k++)
+            sd += At[i][k] * At[i][k];
+        W[i] = sqrt(sd);
+    }
+    for (int i = 0; i < n - 1; i++) {
+        int j = i;
+        for (int k = i + 1; k < n; k++)
+            if (W[j] < W[k])
+                j = k;
+        if (i != j) {
+            double tw = W[i];
+            W[i] = W[j];
+            W[j] = tw;
+            for (int k = 0; k < m; k++) {
+                double t = At[i][k];
+                At[i][k] = At[j][k];
+                At[j][k] = t;
+            }
+            for (int k = 0; k < n; k++) {
+                double t = Vt[i][k];
+                Vt[i][k] = Vt[j][k];
+                Vt[j][k] = t;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        double sc = W[i] > DBL_MIN ? 1 / W[i] : 0.;
+        for (int k = 0; k < m; k++)
+            At[i][k] *= sc;
+    }
+    for (int k = 0; k < m; k++)
+        for (int i = 0; i < n; i++)
+            u[k * n + i] = At[i][k];
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < n; k++)
+            vt[i * n + k] = Vt[i][k];
+}
+
 /* 3x3 float product as cv::gemm's small-matrix fast path computes it
  * (flags 0, inner size 3): float products and float sums. */
 static void matmul3_f(const float *a, const float *b, float *c)
@@ -231,10 +296,18 @@ void fau_rot_to_axis_angle(const float Rf[9], float aa[3])
 {
     /* cv::Rodrigues (matrix -> vector), OpenCV 4.x: orthonormalise with SVD
      * in double, then the closed form. */
-    double in[9], R[9];
+    double in[9], U[9], Vt[9], R[9];
     for (int k = 0; k < 9; k++)
         in[k] = Rf[k];
-    polar_factor_d(in, R);
+    svd3_f64(in, U, Vt);
+    /* R = U * Vt (Matx33d product: sums from 0 in k order) */
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double acc = 0;
+            for (int q = 0; q < 3; q++)
+                acc += U[i * 3 + q] * Vt[q * 3 + j];
+            R[i * 3 + j] = acc;
+        }
     double rx = R[7] - R[5], ry = R[2] - R[6], rz = R[3] - R[1];
     double s = sqrt((rx * rx + ry * ry + rz * rz) * 0.25);
     double c = (R[0] + R[4] + R[8] - 1) * 0.5;
