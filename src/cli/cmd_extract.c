@@ -133,9 +133,11 @@ static void copy_aus(fau_face_result *res, const fau_au_frame_result *au)
         res->au_c[k] = au->cls[k];
 }
 
-static int write_aligned(run *r, const fau_au_frame_result *au, int frame_no, int face_id)
+static int write_aligned(run *r, const fau_au_frame_result *au, int frame_no, int face_id,
+                         int success)
 {
-    if (!r->a->simalign || !au->aligned)
+    /* RecorderOpenFace: failed frames too, unless -nobadaligned. */
+    if (!r->a->simalign || !au->aligned || (r->a->nobadaligned && !success))
         return FAU_OK;
     char path[sizeof r->aligned_tmp + 64];
     if (r->image_mode)
@@ -165,7 +167,7 @@ static int process_face(run *r, fau_face_result *res, int frame_no)
         (rc = fau_hog_writer_write(r->hog, au.hog, au.hog_rows, au.hog_cols, 31, res->success,
                                    &r->e)))
         return rc;
-    if ((rc = write_aligned(r, &au, frame_no, res->face_id)))
+    if ((rc = write_aligned(r, &au, frame_no, res->face_id, res->success)))
         return rc;
     return fau_recorder_write(&r->rec, res, &r->e);
 }
