@@ -19,6 +19,14 @@
 #include "io/media.h"
 #include "test_au_csv.h"
 
+/* These tests decode the golden clips: they need a build with FFmpeg. */
+static void require_video(void)
+{
+    if (!fau_media_have_ffmpeg())
+        skip();
+}
+
+
 static double now_s(void)
 {
     struct timespec t;
@@ -223,6 +231,7 @@ static void check(const stats *s)
 
 static void test_video01(void **state)
 {
+    require_video();
     stats s;
     run_clip("video01", "media/video01.mp4", &s);
     check(&s);
@@ -230,6 +239,7 @@ static void test_video01(void **state)
 
 static void test_gaze_eyes(void **state)
 {
+    require_video();
     stats s;
     run_clip("gaze_eyes_vp9", "media/gaze_eyes_vp9.webm", &s);
     check(&s);
@@ -241,6 +251,7 @@ static void test_gaze_eyes(void **state)
  * must make a second pass identical to the first. */
 static void test_failed_frames_and_reset(void **state)
 {
+    require_video();
     fau_error e = {0};
     fau_model_paths mp;
     assert_int_equal(fau_models_locate(&mp, fau_test_models_dir(), &e), 0);
