@@ -20,158 +20,6 @@
 #include "pose/pose.h"
 #include "pose/rotation.h"
 
-/* ---- minimal CSV table (header names, all cells as double) ---- */
-typedef struct table {
-    int ncols, nrows;
-    char **names;
-    double *v;        /* nrows x ncols */
-    char (*call)[16]; /* text of the stage dumps' "call" column, per row */
-} table;
-
-static void table_free(table *t)
-{
-    for (int i = 0; i < t->ncols; i++)
-        free(t->names[i]);
-    free(t->names);
-    free(t->v);
-    free(t->call);
-    memset(t, 0, sizeof(*t));
-}
-
-static int table_load(table *t, const char *path)
-{
-    size_t len = 0;
-    char *buf = fau_test_read_file(path, &len);
-    memset(t, 0, sizeof(*t));
-    if (!buf)
-        return -1;
-    char *save = NULL;
-    char *line = strtok_r(buf, "\n", &save);
-    if (!line) {
-        free(buf);
-        return -1;
-    }
-    int cap = 16;
-    t->names = malloc(sizeof(char *) * (size_t)cap);
-    for (char *p = line;;) {
-        char *comma = strchr(p, ',');
-        if (comma)
-            *comma = 0;
-        while (*p == ' ')
-            p++;
-        size_t n = strlen(p);
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '\r'))
-            p[--n] = 0;
-        if (t->ncols == cap) {
-            cap *= 2;
-            t->names = realloc(t->names, sizeof(char *) * (size_t)cap);
-        }
-        t->names[t->ncols++] = strdup(p);
-        if (!comma)
-            break;
-        p = comma + 1;
-    }
-    int rcap = 64;
-    t->v = malloc(sizeof(double) * (size_t)rcap * (size_t)t->ncols);
-    t->call = calloc((size_t)rcap, sizeof(*t->call));
-    int c_call = -1;
-    for (int i = 0; i < t->ncols; i++)
-        if (strcmp(t->names[i], "call") == 0)
-            c_call = i;
-    while ((line = strtok_r(NULL, "\n", &save))) {
-        if (t->nrows == rcap) {
-            rcap *= 2;
-            t->v = realloc(t->v, sizeof(double) * (size_t)rcap * (size_t)t->ncols);
-            t->call = realloc(t->call, sizeof(*t->call) * (size_t)rcap);
-        }
-        double *row = t->v + (size_t)t->nrows * (size_t)t->ncols;
-        char *p = line;
-        int c = 0;
-        for (; c < t->ncols && *p; c++) {
-            char *end;
-            row[c] = strtod(p, &end);
-            if (end == p) /* non-numeric cell (stage 'call' names) */
-                row[c] = NAN;
-            if (c == c_call) {
-                size_t k = strcspn(p, ",");
-                k = k < 15 ? k : 15;
-                memcpy(t->call[t->nrows], p, k);
-                t->call[t->nrows][k] = 0;
-            }
-            p = strchr(p, ',');
-            if (!p)
-                break;
-            p++;
-        }
-        t->nrows++;
-    }
-    free(buf);
-    return 0;
-}
-
-static int col(const table *t, const char *name)
-{
-    for (int i = 0; i < t->ncols; i++)
-        if (strcmp(t->names[i], name) == 0)
-            return i;
-    return -1;
-}
-
-static int coln(const table *t, const char *prefix, int i)
-{
-    char name[64];
-    snprintf(name, sizeof name, "%s%d", prefix, i);
-    return col(t, name);
-}
-
-static double cell(const table *t, int r, int c)
-{
-    return t->v[(size_t)r * (size_t)t->ncols + (size_t)c];
-}
-
-/* Frame size of a media file from the media MANIFEST (width x height). */
-static void manifest_size(const char *file, int *w, int *h)
-{
-    size_t len;
-    char *buf = fau_test_read_file(fau_test_shared("media/MANIFEST.tsv"), &len);
-    assert_non_null(buf);
-    *w = *h = 0;
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        char *tab = strchr(line, '\t');
-        if (!tab || (size_t)(tab - line) != strlen(file) || strncmp(line, file, strlen(file)) != 0)
-            continue;
-        /* fifth column: WIDTHxHEIGHT */
-        char *p = line;
-        for (int k = 0; k < 4 && p; k++) {
-            p = strchr(p, '\t');
-            if (p)
-                p++;
-        }
-        assert_non_null(p);
-        *w = atoi(p);
-        char *x = p;
-        while (*x >= '0' && *x <= '9')
-            x++;
-        assert_true(*x == 'x');
-        *h = atoi(x + 1);
-    }
-    free(buf);
-    assert_true(*w > 0 && *h > 0);
-}
-
-/* PDM::CalcShape3D: mean + princ_comp * params_local (float; OpenFace's
- * cv::Mat_<float> product, here as a sequential float FMA chain). */
-static void calc_shape3d(const fau_pdm *pdm, const float *p, float *out)
-{
-    const int rows = 3 * pdm->n_points;
-    for (int r = 0; r < rows; r++) {
-        float s = 0;
-        for (int m = 0; m < pdm->n_modes; m++)
-            s = fmaf(pdm->princ_comp[(size_t)r * (size_t)pdm->n_modes + (size_t)m], p[m], s);
-        out[r] = pdm->mean_shape[r] + s;
-    }
-}
 
 typedef struct stats {
     int rows;
@@ -205,11 +53,11 @@ static stats check_csv(const char *csv, const char *media, const fau_pdm *pdm, c
     fau_pose_default_intrinsics(w, h, &fx, &fy, &cx, &cy);
 
     const int n = pdm->n_points;
-    const int c_success = col(&t, "success");
-    const int c_pose = col(&t, "pose_Tx"), c_scale = col(&t, "p_scale");
+    const int c_success = table_col(&t, "success");
+    const int c_pose = table_col(&t, "pose_Tx"), c_scale = table_col(&t, "p_scale");
     assert_true(c_pose >= 0 && c_scale >= 0);
-    int c_x = coln(&t, "x_", 0), c_y = coln(&t, "y_", 0), c_X = coln(&t, "X_", 0);
-    int c_p0 = coln(&t, "p_", 0);
+    int c_x = table_coln(&t, "x_", 0), c_y = table_coln(&t, "y_", 0), c_X = table_coln(&t, "X_", 0);
+    int c_p0 = table_coln(&t, "p_", 0);
     assert_true(c_x >= 0 && c_y >= 0 && c_X >= 0 && c_p0 >= 0);
 
     /* input columns: the golden's own, or the stage dump's final rows */
@@ -217,10 +65,10 @@ static stats check_csv(const char *csv, const char *media, const fau_pdm *pdm, c
     int s_x = c_x, s_y = c_y, s_scale = c_scale, s_p0 = c_p0, srow = -1;
     if (stage) {
         in = &sg;
-        s_x = coln(&sg, "x_", 0);
-        s_y = coln(&sg, "y_", 0);
-        s_scale = col(&sg, "p_scale");
-        s_p0 = coln(&sg, "q_", 0);
+        s_x = table_coln(&sg, "x_", 0);
+        s_y = table_coln(&sg, "y_", 0);
+        s_scale = table_col(&sg, "p_scale");
+        s_p0 = table_coln(&sg, "q_", 0);
         assert_true(s_x >= 0 && s_y >= 0 && s_scale >= 0 && s_p0 >= 0);
     }
 
@@ -229,29 +77,29 @@ static stats check_csv(const char *csv, const char *media, const fau_pdm *pdm, c
         int ir = r;
         if (stage) {
             /* row r of the golden = the r-th final state of the dump */
-            const int c_key = col(&sg, c_success >= 0 ? "frame" : "face");
+            const int c_key = table_col(&sg, c_success >= 0 ? "frame" : "face");
             do
                 srow++;
-            while (srow + 1 < sg.nrows && cell(&sg, srow + 1, c_key) == cell(&sg, srow, c_key));
+            while (srow + 1 < sg.nrows && table_cell(&sg, srow + 1, c_key) == table_cell(&sg, srow, c_key));
             assert_true(srow < sg.nrows);
             ir = srow;
         }
-        if (c_success >= 0 && cell(&t, r, c_success) != 1)
+        if (c_success >= 0 && table_cell(&t, r, c_success) != 1)
             continue;
         for (int i = 0; i < n; i++) {
-            lmk[i] = (float)cell(in, ir, s_x + i);
-            lmk[n + i] = (float)cell(in, ir, s_y + i);
+            lmk[i] = (float)table_cell(in, ir, s_x + i);
+            lmk[n + i] = (float)table_cell(in, ir, s_y + i);
         }
         for (int i = 0; i < 6; i++)
-            pg[i] = (float)cell(in, ir, s_scale + i);
+            pg[i] = (float)table_cell(in, ir, s_scale + i);
         for (int i = 0; i < pdm->n_modes; i++)
-            pl[i] = (float)cell(in, ir, s_p0 + i);
+            pl[i] = (float)table_cell(in, ir, s_p0 + i);
         calc_shape3d(pdm, pl, shape);
         assert_int_equal(fau_pose_estimate(lmk, shape, n, pg, fx, fy, cx, cy, pose), 0);
 
         int exact = 1;
         for (int i = 0; i < 6; i++) {
-            const double g = cell(&t, r, c_pose + i);
+            const double g = table_cell(&t, r, c_pose + i);
             const double d = fabs(pose[i] - g);
             if (i < 3)
                 st.t = fmax(st.t, d);
@@ -263,7 +111,7 @@ static stats check_csv(const char *csv, const char *media, const fau_pdm *pdm, c
 
         fau_pose_shape_camera(lmk, shape, n, pg, fx, fy, cx, cy, cam);
         for (int i = 0; i < 3 * n; i++)
-            st.shape = fmax(st.shape, fabs(cam[i] - cell(&t, r, c_X + i)));
+            st.shape = fmax(st.shape, fabs(cam[i] - table_cell(&t, r, c_X + i)));
         st.rows++;
     }
     print_message("%-44s%s rows %4d  pose exact %4d  max|dT| %.3g mm  max|dR| %.3g rad  max|dXYZ| %.3g mm\n",
@@ -339,34 +187,12 @@ static void test_pose_images(void **state)
     fau_pdm_free(&pdm);
 }
 
-/* Opt-in (FAU_TEST_FULL=1): every full-precision golden, for the report. */
+/* Every full-precision golden (clips and images). */
 static void test_pose_all_goldens(void **state)
 {
-    if (!getenv("FAU_TEST_FULL"))
-        skip();
-    static const char *const clips[][2] = {
-        { "expressions_woman_640x360", "expressions_woman_640x360.mp4" },
-        { "face_then_noface_hevc", "face_then_noface_hevc.mov" },
-        { "fullbody_small_face_720x1080", "fullbody_small_face_720x1080.mp4" },
-        { "gaze_eyes_vp9", "gaze_eyes_vp9.webm" },
-        { "multi_face_15s", "multi_face_15s.avi" },
-        { "openface_2015-10-15-15-14_10s", "openface_2015-10-15-15-14_10s.avi" },
-        { "talking_glasses_portrait_720x1280", "talking_glasses_portrait_720x1280.mp4" },
-        { "video01", "video01.mp4" },
-        { "images/child_tongue_out", "images/child_tongue_out.jpg" },
-        { "images/expr_disgust_m7", "images/expr_disgust_m7.jpg" },
-        { "images/expr_surprise_f1", "images/expr_surprise_f1.jpg" },
-        { "images/glasses_grimace", "images/glasses_grimace.jpg" },
-        { "images/multi_face_3_glasses", "images/multi_face_3_glasses.jpg" },
-        { "images/multi_face_5", "images/multi_face_5.jpg" },
-        { "images/multi_face_6_friends", "images/multi_face_6_friends.jpg" },
-        { "images/single_face_rgba", "images/single_face_rgba.png" },
-        { "images/single_woman_headphones_turned", "images/single_woman_headphones_turned.jpg" },
-        { "images/small_face_1920x1080", "images/small_face_1920x1080.jpg" },
-        { "images/turned_face_3q", "images/turned_face_3q.jpg" },
-    };
+    const char *const (*clips)[2] = fau_test_goldens;
     fau_pdm *pdm = load_face_pdm();
-    for (size_t i = 0; i < sizeof(clips) / sizeof(clips[0]); i++) {
+    for (size_t i = 0; i < (size_t)fau_test_n_goldens; i++) {
         char path[256];
         snprintf(path, sizeof path, "golden/hp/%s.csv", clips[i][0]);
         assert_stats(check_csv(path, clips[i][1], pdm, NULL), 0);
@@ -387,7 +213,7 @@ static void check_eyes(const char *clip, const char *stage, const char *media, i
     manifest_size(media, &w, &h);
     float fx, fy, cx, cy;
     fau_pose_default_intrinsics(w, h, &fx, &fy, &cx, &cy);
-    const int gX = coln(&g, "eye_lmk_X_", 0), gx = coln(&g, "eye_lmk_x_", 0);
+    const int gX = table_coln(&g, "eye_lmk_X_", 0), gx = table_coln(&g, "eye_lmk_x_", 0);
     assert_true(gX >= 0 && gx >= 0);
     table sc;
     snprintf(path, sizeof path, "golden/stages/%s/clnf_scales.csv", stage);
@@ -405,10 +231,10 @@ static void check_eyes(const char *clip, const char *stage, const char *media, i
         snprintf(path, sizeof path, "golden/stages/%s/clnf_part_%s.csv", stage, part[e]);
         assert_int_equal(table_load(&s[e], fau_test_shared(path)), 0);
     }
-    const int c_frame = col(&s[0], has_frames ? "frame" : "face");
-    const int c_x = coln(&s[0], "x_", 0), c_pg = col(&s[0], "p_scale"), c_q = coln(&s[0], "q_", 0);
+    const int c_frame = table_col(&s[0], has_frames ? "frame" : "face");
+    const int c_x = table_coln(&s[0], "x_", 0), c_pg = table_col(&s[0], "p_scale"), c_q = table_coln(&s[0], "q_", 0);
     assert_true(c_frame >= 0 && c_x >= 0 && c_pg >= 0 && c_q >= 0);
-    assert_int_equal(c_q, coln(&s[1], "q_", 0));
+    assert_int_equal(c_q, table_coln(&s[1], "q_", 0));
 
     /* Final state of each frame/face per model: its last row, except on
      * multi-hypothesis frames, where DetectLandmarksInImageMultiHypBasic
@@ -418,26 +244,26 @@ static void check_eyes(const char *clip, const char *stage, const char *media, i
     int frames = 0;
     int r0 = 0, r1 = 0;
     while (r0 < s[0].nrows) {
-        const double key = cell(&s[0], r0, c_frame);
+        const double key = table_cell(&s[0], r0, c_frame);
         int use[2];
         int *rp[2] = { &r0, &r1 };
         for (int e = 0; e < 2; e++) {
             int r = *rp[e];
-            assert_true(r < s[e].nrows && cell(&s[e], r, c_frame) == key);
-            while (r + 1 < s[e].nrows && cell(&s[e], r + 1, c_frame) == key)
+            assert_true(r < s[e].nrows && table_cell(&s[e], r, c_frame) == key);
+            while (r + 1 < s[e].nrows && table_cell(&s[e], r + 1, c_frame) == key)
                 r++;
             use[e] = r;
             if (strncmp(s[e].call[r], "hyp", 3) == 0) {
-                const int sc_frame = col(&sc, has_frames ? "frame" : "face"), sc_scale = col(&sc, "scale");
+                const int sc_frame = table_col(&sc, has_frames ? "frame" : "face"), sc_scale = table_col(&sc, "scale");
                 int best = -1;
                 for (int k = 0; k < sc.nrows; k++)
-                    if (cell(&sc, k, sc_frame) == key && strcmp(sc.call[k], "best_hyp") == 0)
-                        best = (int)cell(&sc, k, sc_scale);
+                    if (table_cell(&sc, k, sc_frame) == key && strcmp(sc.call[k], "best_hyp") == 0)
+                        best = (int)table_cell(&sc, k, sc_scale);
                 assert_true(best >= 0);
                 char want[16];
                 snprintf(want, sizeof want, "hyp%d", best);
                 int u = r;
-                while (u >= 0 && cell(&s[e], u, c_frame) == key && strcmp(s[e].call[u], want) != 0)
+                while (u >= 0 && table_cell(&s[e], u, c_frame) == key && strcmp(s[e].call[u], want) != 0)
                     u--;
                 assert_true(u >= 0 && strcmp(s[e].call[u], want) == 0);
                 use[e] = u;
@@ -448,11 +274,11 @@ static void check_eyes(const char *clip, const char *stage, const char *media, i
         float lmk[2][56], pg[2][6], q[64], shape[2][84], eye2d[112], eye3d[168];
         for (int e = 0; e < 2; e++) {
             for (int i = 0; i < 56; i++)
-                lmk[e][i] = (float)cell(&s[e], use[e], c_x + i);
+                lmk[e][i] = (float)table_cell(&s[e], use[e], c_x + i);
             for (int i = 0; i < 6; i++)
-                pg[e][i] = (float)cell(&s[e], use[e], c_pg + i);
+                pg[e][i] = (float)table_cell(&s[e], use[e], c_pg + i);
             for (int i = 0; i < pdm[e]->n_modes; i++)
-                q[i] = (float)cell(&s[e], use[e], c_q + i);
+                q[i] = (float)table_cell(&s[e], use[e], c_q + i);
             calc_shape3d(pdm[e], q, shape[e]);
         }
         const float *l2[2] = { lmk[0], lmk[1] }, *s3[2] = { shape[0], shape[1] }, *p6[2] = { pg[0], pg[1] };
@@ -461,9 +287,9 @@ static void check_eyes(const char *clip, const char *stage, const char *media, i
         const int grow = has_frames ? (int)key - 1 : (int)key;
         assert_true(grow >= 0 && grow < g.nrows);
         for (int i = 0; i < 112; i++)
-            max2 = fmax(max2, fabs(eye2d[i] - cell(&g, grow, gx + i)));
+            max2 = fmax(max2, fabs(eye2d[i] - table_cell(&g, grow, gx + i)));
         for (int i = 0; i < 168; i++)
-            max3 = fmax(max3, fabs(eye3d[i] - cell(&g, grow, gX + i)));
+            max3 = fmax(max3, fabs(eye3d[i] - table_cell(&g, grow, gX + i)));
         frames++;
     }
     assert_int_equal(r1, s[1].nrows);
