@@ -23,6 +23,7 @@
 #include "output/outdir.h"
 #include "output/hog.h"
 #include "output/recorder.h"
+#include "detect/mtcnn.h"
 #include "pose/pose.h"
 
 static double now_s(void)
@@ -299,8 +300,12 @@ static int process_input(run *r)
 }
 
 /* Decodes one input from start to end and reports it (no landmark source). */
-static int scan_input(const fau_cli_args *a, const char *path)
+static int scan_input(const fau_cli_args *a, fau_ctx *ctx, const char *path)
 {
+    enum { MAX_FACES = 64 };
+    fau_face_box boxes[MAX_FACES];
+    float conf[MAX_FACES];
+    int n_faces = -1;
     fau_error e = {0};
     fau_media *m = NULL;
     fau_frame f = {0};
@@ -316,8 +321,18 @@ static int scan_input(const fau_cli_args *a, const char *path)
     int64_t frames = 0;
     double first_ts = 0, last_ts = 0;
     while ((rc = fau_media_next(m, &f, &e)) == 1) {
-        if (frames == 0)
+        if (frames == 0) {
             first_ts = f.timestamp;
+            /* Faces MTCNN finds in the first frame (OpenFace's detector). */
+            fau_mtcnn_params mp;
+            fau_mtcnn_params_default(&mp);
+            if (ctx->detector &&
+                fau_mtcnn_detect(ctx->detector, f.bgr, f.width, f.height, f.bgr_stride, &mp, boxes,
+                                 conf, MAX_FACES, &n_faces, &e) != FAU_OK) {
+                rc = e.code;
+                break;
+            }
+        }
         last_ts = f.timestamp;
         frames++;
     }
@@ -333,6 +348,11 @@ static int scan_input(const fau_cli_args *a, const char *path)
             printf(", %.3f fps, rotation %d", info->fps, info->rotation);
         printf(": %lld frame(s) decoded, timestamps %.3f..%.3f s, %.1f frames/s\n",
                (long long)frames, first_ts, last_ts, dt > 0 ? (double)frames / dt : 0.0);
+        for (int i = 0; i < n_faces; i++)
+            printf("  face %d in the first frame: x %.1f y %.1f w %.1f h %.1f (MTCNN confidence %.3f)\n",
+                   i, boxes[i].x, boxes[i].y, boxes[i].width, boxes[i].height, conf[i]);
+        if (n_faces == 0)
+            printf("  no face in the first frame\n");
     }
     fau_frame_free(&f);
     fau_media_close(&m);
@@ -352,7 +372,7 @@ static int exit_for_run(const run *r, int rc)
 static int run_one(const fau_cli_args *a, fau_ctx *ctx, const char *path, int images_mode)
 {
     if (!a->landmarks_from)
-        return scan_input(a, path);
+        return scan_input(a, ctx, path);
     run r;
     memset(&r, 0, sizeof r);
     r.a = a;
