@@ -33,6 +33,7 @@
 struct fau_au_analyser {
     const fau_au_models *m;
     fau_au_opts o;
+    fau_kernels k; /* filled at create for opts.simd / $FACEAU_SIMD */
     int n_models;
     /* scratch */
     void *pdm_ws, *fhog_ws;
@@ -231,6 +232,11 @@ int fau_au_analyser_create(fau_au_analyser **pa, const fau_au_models *m, const f
     fau_au_analyser *a = calloc(1, sizeof *a);
     if (!a)
         return fau_error_set(e, FAU_ENOMEM, "out of memory creating the AU analyser");
+    if (fau_kernels_select(&a->k, o->simd)) {
+        free(a);
+        return fau_error_set(e, FAU_EINVAL, "unknown or unsupported SIMD level '%s'",
+                             o->simd ? o->simd : getenv("FACEAU_SIMD"));
+    }
     a->m = m;
     a->o = *o;
     a->n_models = m->n_reg + m->n_class;
@@ -298,8 +304,8 @@ static void frame_features(fau_au_analyser *a, const uint8_t *bgr, int w, int h,
 
     float warp[6];
     fau_align_similarity(lm, pdm->mean_shape, g[4], g[5], AU_SCALE, AU_SIZE, AU_SIZE, warp);
-    fau_warp_affine_u8(bgr, w, h, stride, 3, warp, a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3);
-    fau_face_mask(lm, warp, AU_SCALE, m->tris, m->n_tris, a->mask_au, AU_SIZE, AU_SIZE);
+    fau_warp_affine_u8(&a->k, bgr, w, h, stride, 3, warp, a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3);
+    fau_face_mask(&a->k, lm, warp, AU_SCALE, m->tris, m->n_tris, a->mask_au, AU_SIZE, AU_SIZE);
     fau_apply_mask_u8(a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3, 3, a->mask_au);
 
     if (a->o.want_aligned) {
@@ -309,15 +315,15 @@ static void frame_features(fau_au_analyser *a, const uint8_t *bgr, int w, int h,
         } else {
             float w2[6];
             fau_align_similarity(lm, pdm->mean_shape, g[4], g[5], a->o.out_scale, os, os, w2);
-            fau_warp_affine_u8(bgr, w, h, stride, 3, w2, a->face_out, os, os, (size_t)os * 3);
+            fau_warp_affine_u8(&a->k, bgr, w, h, stride, 3, w2, a->face_out, os, os, (size_t)os * 3);
             if (a->o.out_mask) {
-                fau_face_mask(lm, w2, a->o.out_scale, m->tris, m->n_tris, a->mask_out, os, os);
+                fau_face_mask(&a->k, lm, w2, a->o.out_scale, m->tris, m->n_tris, a->mask_out, os, os);
                 fau_apply_mask_u8(a->face_out, os, os, (size_t)os * 3, 3, a->mask_out);
             }
         }
     }
 
-    fau_fhog_compute(a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3, 3, 8, a->hog, a->fhog_ws);
+    fau_fhog_compute(&a->k, a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3, 3, 8, a->hog, a->fhog_ws);
     for (int i = 0; i < FAU_AU_HOG_DIM; i++)
         a->feat[i] = a->hog[i];
 
@@ -340,7 +346,7 @@ static void frame_features_failed(fau_au_analyser *a)
 {
     memset(a->face_au, 0, AU_SIZE * AU_SIZE * 3);
     memset(a->face_out, 0, (size_t)a->o.out_size * a->o.out_size * 3);
-    fau_fhog_compute(a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3, 3, 8, a->hog, a->fhog_ws);
+    fau_fhog_compute(&a->k, a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3, 3, 8, a->hog, a->fhog_ws);
     for (int i = 0; i < FAU_AU_HOG_DIM; i++)
         a->feat[i] = a->hog[i];
     memset(a->feat + FAU_AU_HOG_DIM, 0, sizeof(double) * (size_t)a->m->n_geom);
@@ -421,11 +427,11 @@ int fau_au_add_frame(fau_au_analyser *a, const uint8_t *bgr, int w, int h, size_
         a->medlin_valid = 0;
     }
     if (m->any_dynamic && !a->medlin_valid) {
-        fau_au_linear(m, a->median, a->medlin);
+        fau_au_linear(&a->k, m, a->median, a->medlin);
         a->medlin_valid = 1;
     }
 
-    fau_au_linear(m, a->feat, a->lin);
+    fau_au_linear(&a->k, m, a->feat, a->lin);
     for (int k = 0; k < m->ld; k++)
         a->lin[k] += m->bias[k];
     predict(a, a->lin, 1, out->reg, out->cls);
@@ -460,7 +466,7 @@ int fau_au_predict_static(fau_au_analyser *a, const uint8_t *bgr, int w, int h, 
     const fau_au_models *m = a->m;
     frame_features(a, bgr, w, h, stride, landmarks);
     double lin[FAU_AU_MAX_MODELS + 4];
-    fau_au_linear(m, a->feat, lin);
+    fau_au_linear(&a->k, m, a->feat, lin);
     for (int k = 0; k < m->ld; k++)
         lin[k] += m->bias[k];
     predict(a, lin, 0, out->reg, out->cls);
@@ -575,7 +581,7 @@ int fau_au_finish(fau_au_analyser *a, fau_au_video_result *out, fau_error *e)
      * successful frames with the final medians. */
     if (a->o.dynamic) {
         if (m->any_dynamic && !a->medlin_valid) {
-            fau_au_linear(m, a->median, a->medlin);
+            fau_au_linear(&a->k, m, a->median, a->medlin);
             a->medlin_valid = 1;
         }
         int si = 0;
