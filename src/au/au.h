@@ -160,6 +160,7 @@ typedef struct fau_au_median {
     int32_t *h;   /* rows x bins counts */
     int32_t *pos; /* per row: the median bin (smallest j with cumsum(j) >= cutoff) */
     int32_t *cum; /* per row: cumsum up to and including pos */
+    int32_t *idx; /* per row scratch: the bin of the sample being added */
     int count;    /* hist_count: descriptors added */
     int created;
 } fau_au_median;
@@ -170,7 +171,7 @@ void fau_au_median_reset(fau_au_median *mh);
 /* One UpdateRunningMedian call: adds desc when update is non-zero, then
  * writes the median (rows values) as OpenFace does, including its quirks:
  * the descriptor itself while one sample is in, and the first bin centre
- * while none is. */
+ * while none is. desc and median must not overlap. */
 void fau_au_median_update(fau_au_median *mh, const double *desc, int update, double *median);
 
 /* ExtractAllPredictionsOfflineReg pieces for one AU over n frames (values
