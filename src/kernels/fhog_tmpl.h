@@ -130,7 +130,12 @@ static inline __attribute__((always_inline)) int fhog_compute_body(
              * later of red, green, blue) before simd_end, its scalar choice
              * (ties to the earlier) after */
             const uint8_t *row = img + (size_t)y * stride, *up = row - stride, *dn = row + stride;
-            for (int x = 1; x < visible_nc; x++) {
+            int x = 1;
+#ifdef FHOG_GRAD_C3
+            /* an ISA variant does a prefix of the row, the loop below the rest */
+            x = FHOG_GRAD_C3(up, row, dn, simd_end, visible_nc, gxr, gyr, vr);
+#endif
+            for (; x < visible_nc; x++) {
                 const int c = 3 * x;
                 const int bxg = row[c + 3] - row[c - 3], byg = dn[c] - up[c];
                 const int gxg = row[c + 4] - row[c - 2], gyg = dn[c + 1] - up[c + 1];
@@ -157,6 +162,8 @@ static inline __attribute__((always_inline)) int fhog_compute_body(
                 gxr[x] = (float)gx;
                 gyr[x] = (float)gy;
                 vr[x] = sqrtf((float)l);
+            }
+            for (x = 1; x < visible_nc; x++) {
                 bd[x] = 0;
                 bo[x] = 0;
             }
