@@ -1,4 +1,4 @@
-/* AVX2 image kernels. warp_row_c3: eight destination pixels per step; when
+/* AVX2 image kernel warp_row_c3: eight destination pixels per step; when
  * all eight sample fully inside the source (OpenCV's fast path) the 2x2 BGR
  * neighbourhoods come from four 32-bit gathers (bytes p0[0..3], p0[2..5]
  * and the same one row down: never past the last byte the scalar path
@@ -17,9 +17,6 @@
 T_AVX2 void fau_k_warp_row_c3_avx2(const uint8_t *src, int sw, int sh, size_t sstride,
                                    const int32_t *adelta, const int32_t *bdelta, int X0, int Y0,
                                    uint8_t *out, int n);
-T_AVX2 void fau_k_mask_tri_avx2(uint8_t *mask, int w, int x0, int x1, int y0, int y1,
-                                const float px[3], const float py[3], const float dqx[3],
-                                const float dqy[3], const float yref[3]);
 
 T_AVX2 void fau_k_warp_row_c3_avx2(const uint8_t *src, int sw, int sh, size_t sstride,
                                    const int32_t *adelta, const int32_t *bdelta, int X0, int Y0,
@@ -92,10 +89,4 @@ T_AVX2 void fau_k_warp_row_c3_avx2(const uint8_t *src, int sw, int sh, size_t ss
     warp_row_c3_body(src, sw, sh, sstride, adelta, bdelta, X0, Y0, out, x, n);
 }
 
-T_AVX2 void fau_k_mask_tri_avx2(uint8_t *mask, int w, int x0, int x1, int y0, int y1,
-                                const float px[3], const float py[3], const float dqx[3],
-                                const float dqy[3], const float yref[3])
-{
-    mask_tri_body(mask, w, x0, x1, y0, y1, px, py, dqx, dqy, yref);
-}
 #endif
