@@ -1,4 +1,4 @@
-/* AVX2 / SSE4.1 / AVX-512 matvec_f64 (see kernels/linear.h). Lanes run
+/* AVX2 matvec_f64 (see kernels/linear.h). Lanes run
  * across the models k, so each y[k] still adds x[i] * W[i][k] in increasing
  * i with separate multiply and add (no FMA is enabled in these targets and
  * the build is ISO C, -ffp-contract=off): bit-identical to the C
@@ -6,40 +6,13 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-#include "kernels/cpu.h"
 #include "kernels/linear.h"
 
-#define T_SSE41 __attribute__((target("sse4.1")))
 #define T_AVX2 __attribute__((target("avx2")))
-#define T_AVX512 __attribute__((target("avx512f")))
 
-T_SSE41 static void matvec_sse41(const double *W, size_t ld, size_t n, const double *x, double *y)
-{
-    for (size_t k = 0; k < ld; k += 2)
-        _mm_storeu_pd(y + k, _mm_setzero_pd());
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m128d x0 = _mm_set1_pd(x[i]), x1 = _mm_set1_pd(x[i + 1]);
-        const __m128d x2 = _mm_set1_pd(x[i + 2]), x3 = _mm_set1_pd(x[i + 3]);
-        const double *w = W + i * ld;
-        for (size_t k = 0; k < ld; k += 2) {
-            __m128d a = _mm_loadu_pd(y + k);
-            a = _mm_add_pd(a, _mm_mul_pd(x0, _mm_loadu_pd(w + k)));
-            a = _mm_add_pd(a, _mm_mul_pd(x1, _mm_loadu_pd(w + ld + k)));
-            a = _mm_add_pd(a, _mm_mul_pd(x2, _mm_loadu_pd(w + 2 * ld + k)));
-            a = _mm_add_pd(a, _mm_mul_pd(x3, _mm_loadu_pd(w + 3 * ld + k)));
-            _mm_storeu_pd(y + k, a);
-        }
-    }
-    for (; i < n; i++) {
-        const __m128d x0 = _mm_set1_pd(x[i]);
-        const double *w = W + i * ld;
-        for (size_t k = 0; k < ld; k += 2)
-            _mm_storeu_pd(y + k, _mm_add_pd(_mm_loadu_pd(y + k), _mm_mul_pd(x0, _mm_loadu_pd(w + k))));
-    }
-}
+T_AVX2 void fau_k_matvec_f64_avx2(const double *W, size_t ld, size_t n, const double *x, double *y);
 
-T_AVX2 static void matvec_avx2(const double *W, size_t ld, size_t n, const double *x, double *y)
+T_AVX2 void fau_k_matvec_f64_avx2(const double *W, size_t ld, size_t n, const double *x, double *y)
 {
     for (size_t k = 0; k < ld; k += 4)
         _mm256_storeu_pd(y + k, _mm256_setzero_pd());
@@ -66,52 +39,4 @@ T_AVX2 static void matvec_avx2(const double *W, size_t ld, size_t n, const doubl
     }
 }
 
-/* AVX-512: 8 models per zmm, the ld % 8 == 4 tail through a masked zmm. */
-T_AVX512 static void matvec_avx512(const double *W, size_t ld, size_t n, const double *x,
-                                   double *y)
-{
-    for (size_t k = 0; k < ld; k += 4)
-        _mm256_storeu_pd(y + k, _mm256_setzero_pd());
-    const size_t full = ld & ~(size_t)7;
-    const __mmask8 tail = (__mmask8)((1u << (ld - full)) - 1);
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m512d x0 = _mm512_set1_pd(x[i]), x1 = _mm512_set1_pd(x[i + 1]);
-        const __m512d x2 = _mm512_set1_pd(x[i + 2]), x3 = _mm512_set1_pd(x[i + 3]);
-        const double *w = W + i * ld;
-        for (size_t k = 0; k < full; k += 8) {
-            __m512d a = _mm512_loadu_pd(y + k);
-            a = _mm512_add_pd(a, _mm512_mul_pd(x0, _mm512_loadu_pd(w + k)));
-            a = _mm512_add_pd(a, _mm512_mul_pd(x1, _mm512_loadu_pd(w + ld + k)));
-            a = _mm512_add_pd(a, _mm512_mul_pd(x2, _mm512_loadu_pd(w + 2 * ld + k)));
-            a = _mm512_add_pd(a, _mm512_mul_pd(x3, _mm512_loadu_pd(w + 3 * ld + k)));
-            _mm512_storeu_pd(y + k, a);
-        }
-        if (tail) {
-            __m512d a = _mm512_maskz_loadu_pd(tail, y + full);
-            a = _mm512_add_pd(a, _mm512_mul_pd(x0, _mm512_maskz_loadu_pd(tail, w + full)));
-            a = _mm512_add_pd(a, _mm512_mul_pd(x1, _mm512_maskz_loadu_pd(tail, w + ld + full)));
-            a = _mm512_add_pd(a, _mm512_mul_pd(x2, _mm512_maskz_loadu_pd(tail, w + 2 * ld + full)));
-            a = _mm512_add_pd(a, _mm512_mul_pd(x3, _mm512_maskz_loadu_pd(tail, w + 3 * ld + full)));
-            _mm512_mask_storeu_pd(y + full, tail, a);
-        }
-    }
-    for (; i < n; i++) {
-        const __m256d x0 = _mm256_set1_pd(x[i]);
-        const double *w = W + i * ld;
-        for (size_t k = 0; k < ld; k += 4)
-            _mm256_storeu_pd(y + k, _mm256_add_pd(_mm256_loadu_pd(y + k),
-                                                  _mm256_mul_pd(x0, _mm256_loadu_pd(w + k))));
-    }
-}
-
-void fau_linear_init_x86(fau_linear_kernels *k, int level)
-{
-    if (level >= FAU_SIMD_SSE41)
-        k->matvec_f64 = matvec_sse41;
-    if (level >= FAU_SIMD_AVX2)
-        k->matvec_f64 = matvec_avx2;
-    if (level >= FAU_SIMD_AVX512)
-        k->matvec_f64 = matvec_avx512;
-}
 #endif
