@@ -11,6 +11,9 @@
 #include "align/align.h"
 #include "landmarks/pdm.h"
 
+/* the kernel table at the level $FACEAU_SIMD selects (best by default) */
+static fau_kernels kt;
+
 static void fill(uint8_t *img, int w, int h)
 {
     for (int i = 0; i < w * h * 3; i++)
@@ -23,11 +26,11 @@ static void test_identity_and_shift(void **state)
     uint8_t src[W * H * 3], dst[W * H * 3];
     fill(src, W, H);
     const float id[6] = {1, 0, 0, 0, 1, 0};
-    fau_warp_affine_u8(src, W, H, W * 3, 3, id, dst, W, H, W * 3);
+    fau_warp_affine_u8(&kt, src, W, H, W * 3, 3, id, dst, W, H, W * 3);
     assert_memory_equal(src, dst, sizeof src);
     /* dst(x, y) = src(x - 3, y + 2); outside: 0 */
     const float sh[6] = {1, 0, 3, 0, 1, -2};
-    fau_warp_affine_u8(src, W, H, W * 3, 3, sh, dst, W, H, W * 3);
+    fau_warp_affine_u8(&kt, src, W, H, W * 3, 3, sh, dst, W, H, W * 3);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++)
             for (int c = 0; c < 3; c++) {
@@ -45,7 +48,7 @@ static void test_half_pixel(void **state)
         src[i] = (uint8_t)(i * 29 + 3);
     /* dst(x) = src(x + 0.5): weights 16384/16384, (a + b + 1) >> 1 */
     const float m[6] = {1, 0, -0.5f, 0, 1, 0};
-    fau_warp_affine_u8(src, W, H, W, 1, m, dst, W, H, W);
+    fau_warp_affine_u8(&kt, src, W, H, W, 1, m, dst, W, H, W);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             int a = src[y * W + x], b = x + 1 < W ? src[y * W + x + 1] : 0;
@@ -84,7 +87,7 @@ static void test_similarity_and_mask(void **state)
     assert_true(fabsf(w[4] * 150.0f + w[5] - 56.0f) < 1e-3f);
     int tris[3 * 3] = {36, 45, 57, 36, 57, 48, 45, 54, 57};
     uint8_t mask[112 * 112];
-    fau_face_mask(lm, w, 0.7, tris, 3, mask, 112, 112);
+    fau_face_mask(&kt, lm, w, 0.7, tris, 3, mask, 112, 112);
     assert_int_equal(mask[56 * 112 + 56], 1);
     assert_int_equal(mask[0], 0);
     assert_int_equal(mask[111 * 112 + 111], 0);
@@ -93,6 +96,8 @@ static void test_similarity_and_mask(void **state)
 
 int main(void)
 {
+    if (fau_kernels_select(&kt, NULL))
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_and_shift),
         cmocka_unit_test(test_half_pixel),

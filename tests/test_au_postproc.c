@@ -22,6 +22,9 @@ typedef struct golden_clip {
     int n;
 } golden_clip;
 
+/* the kernel table at the level $FACEAU_SIMD selects (best by default) */
+static fau_kernels kt;
+
 static void load_clip(golden_clip *g, const char *clip)
 {
     char p[512];
@@ -133,8 +136,8 @@ static void run_clip(const char *clip, const fau_au_models *m)
                 worst_med = fmax(worst_med, fmax(d1, d2));
             }
         }
-        fau_au_linear(m, feat, lin);
-        fau_au_linear(m, med, mlin);
+        fau_au_linear(&kt, m, feat, lin);
+        fau_au_linear(&kt, m, med, mlin);
         for (int k = 0; k < nr + nc; k++) {
             lin[k] += m->bias[k];
             lin_hist[(size_t)f * m->ld + k] = lin[k];
@@ -162,7 +165,7 @@ static void run_clip(const char *clip, const fau_au_models *m)
             worst_med = fmax(worst_med, fabs(med[FAU_AU_HOG_DIM + i] - au_csv_at(&g.mf, 0, gc + i)));
     }
     /* PostprocessPredictions: re-predict with the final medians. */
-    fau_au_linear(m, med, mlin);
+    fau_au_linear(&kt, m, med, mlin);
     double worst_raw = 0;
     int raw_class_mismatch = 0;
     for (int f = 0; f < g.n; f++)
@@ -271,6 +274,8 @@ static void test_median_quirks(void **state)
 
 int main(void)
 {
+    if (fau_kernels_select(&kt, NULL))
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_median_quirks),
         cmocka_unit_test(test_video01),

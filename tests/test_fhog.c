@@ -13,6 +13,9 @@
 #include "core/mem.h"
 
 /* 24-bit bottom-up BMP as OpenCV writes it -> top-down BGR rows. */
+/* the kernel table at the level $FACEAU_SIMD selects (best by default) */
+static fau_kernels kt;
+
 static int read_bmp24(const char *path, uint8_t *bgr, int w, int h)
 {
     size_t len = 0;
@@ -49,7 +52,7 @@ static void test_dims(void **state)
     float out[31];
     uint8_t img[12 * 12 * 3] = {0};
     void *ws = malloc(fau_fhog_workspace(12, 12, 8) + 1);
-    assert_int_equal(fau_fhog_compute(img, 12, 12, 36, 3, 8, out, ws), -1);
+    assert_int_equal(fau_fhog_compute(&kt, img, 12, 12, 36, 3, 8, out, ws), -1);
     free(ws);
 }
 
@@ -59,7 +62,7 @@ static void test_black_image(void **state)
     uint8_t *img = calloc(112 * 112 * 3, 1);
     float *out = malloc(sizeof(float) * 4464);
     void *ws = fau_aligned_alloc(fau_fhog_workspace(112, 112, 8));
-    assert_int_equal(fau_fhog_compute(img, 112, 112, 336, 3, 8, out, ws), 0);
+    assert_int_equal(fau_fhog_compute(&kt, img, 112, 112, 336, 3, 8, out, ws), 0);
     for (int i = 0; i < 4464; i++)
         assert_true(out[i] == 0.0f);
     fau_aligned_free(ws);
@@ -88,7 +91,7 @@ static void check_clip(const char *clip, int n_frames)
             continue; /* OpenFace writes no aligned image for failed frames */
         snprintf(p, sizeof p, "golden/full/%s/%s_aligned/frame_det_00_%06d.bmp", clip, clip, f + 1);
         assert_int_equal(read_bmp24(fau_test_shared(p), img, 112, 112), 0);
-        assert_int_equal(fau_fhog_compute(img, 112, 112, 336, 3, 8, out, ws), 0);
+        assert_int_equal(fau_fhog_compute(&kt, img, 112, 112, 336, 3, 8, out, ws), 0);
         const float *ref = (const float *)(hog + f * fsz + 16);
         double md = 0;
         for (int i = 0; i < 4464; i++) {
@@ -124,6 +127,8 @@ static void test_golden_gaze(void **state)
 
 int main(void)
 {
+    if (fau_kernels_select(&kt, NULL))
+        return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dims),
         cmocka_unit_test(test_black_image),

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/kernels.h"
+
 /* The 2x3 similarity (row-major, float as OpenFace's cv::Matx23f) that maps
  * the image to an out_w x out_h face at sim_scale: AlignShapesWithScale on
  * the 24 rigid points (extract_rigid_points) of landmarks (x0..x67,
@@ -21,8 +23,9 @@ void fau_align_similarity(const float *landmarks, const float *mean_shape, float
                           double sim_scale, int out_w, int out_h, float warp[6]);
 
 /* cv::warpAffine(src, dst, warp, Size(dw, dh), INTER_LINEAR) for 8-bit
- * images with cn interleaved channels (1..4), constant border 0. */
-void fau_warp_affine_u8(const uint8_t *src, int sw, int sh, size_t sstride, int cn,
+ * images with cn interleaved channels (1..4), constant border 0. cn = 3
+ * rows run through k->image.warp_row_c3. */
+void fau_warp_affine_u8(const fau_kernels *k, const uint8_t *src, int sw, int sh, size_t sstride, int cn,
                         const float warp[6], uint8_t *dst, int dw, int dh, size_t dstride);
 
 /* Most triangles fau_face_mask handles (tris_68_full.txt has 111). */
@@ -31,8 +34,9 @@ void fau_warp_affine_u8(const uint8_t *src, int sw, int sh, size_t sstride, int 
 /* The face mask of AlignFaceMask: the landmarks mapped by warp, the brow
  * and jaw-corner points lifted by 30 px at scale 0.7 (scaled with
  * sim_scale), then PAW's pixel_mask over the triangulation (n_tris x 3
- * indices): mask[y*w + x] = 1 inside any triangle, else 0. */
-void fau_face_mask(const float *landmarks, const float warp[6], double sim_scale, const int *tris,
+ * indices): mask[y*w + x] = 1 inside any triangle, else 0. Each
+ * triangle's box runs through k->image.mask_tri. */
+void fau_face_mask(const fau_kernels *k, const float *landmarks, const float warp[6], double sim_scale, const int *tris,
                    int n_tris, uint8_t *mask, int w, int h);
 
 /* Zeroes the pixels of an interleaved 8-bit image where mask is 0

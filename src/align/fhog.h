@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/kernels.h"
+
 #define FAU_FHOG_CHANNELS 31
 
 /* Cells of a w x h image: rows = (int)(h / cell + 0.5) - 2, cols likewise
@@ -26,8 +28,9 @@ size_t fau_fhog_workspace(int w, int h, int cell);
 
 /* FHOG of an 8-bit image with cn = 3 (BGR) or 1 (gray) channels. out gets
  * rows * cols * 31 floats (layout above). Returns 0, or -1 if the image is
- * too small (no output, as dlib returns an empty array). */
-int fau_fhog_compute(const uint8_t *img, int w, int h, size_t stride, int cn, int cell,
-                     float *out, void *workspace);
+ * too small (no output, as dlib returns an empty array). k: the kernel
+ * table (k->fhog.compute does the work). */
+int fau_fhog_compute(const fau_kernels *k, const uint8_t *img, int w, int h, size_t stride, int cn,
+                     int cell, float *out, void *workspace);
 
 #endif

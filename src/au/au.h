@@ -26,6 +26,7 @@
 
 #include "core/error.h"
 #include "core/models_path.h"
+#include "kernels/kernels.h"
 #include "landmarks/pdm.h"
 
 #define FAU_AU_HOG_DIM 4464   /* 12 x 12 cells x 31 */
@@ -71,8 +72,9 @@ int fau_au_models_load(fau_au_models **out, const fau_model_paths *paths, const 
                        fau_error *e);
 void fau_au_models_free(fau_au_models **m);
 
-/* y[k] = sum_i x[i] * W[i*ld + k] for all models (one pass over W). */
-void fau_au_linear(const fau_au_models *m, const double *x, double *y);
+/* y[k] = sum_i x[i] * W[i*ld + k] for all models (one pass over W), through
+ * k->linear.matvec_f64. */
+void fau_au_linear(const fau_kernels *k, const fau_au_models *m, const double *x, double *y);
 
 /* ------------------------------------------------------------------ */
 /* Analyser                                                           */
@@ -88,6 +90,8 @@ typedef struct fau_au_opts {
     int out_grayscale; /* -g: aligned output face converted to gray */
     int want_aligned;  /* produce the output aligned face */
     int expected_frames; /* hint for preallocating the per-frame history (0 = grow) */
+    const char *simd;    /* SIMD level cap ("scalar", "sse41", "avx2", "avx512", "neon");
+                            NULL: $FACEAU_SIMD, else the best the CPU has */
 } fau_au_opts;
 
 void fau_au_opts_default(fau_au_opts *o);
@@ -156,6 +160,7 @@ typedef struct fau_au_median {
     int32_t *h;   /* rows x bins counts */
     int32_t *pos; /* per row: the median bin (smallest j with cumsum(j) >= cutoff) */
     int32_t *cum; /* per row: cumsum up to and including pos */
+    int32_t *idx; /* per row scratch: the bin of the sample being added */
     int count;    /* hist_count: descriptors added */
     int created;
 } fau_au_median;
@@ -166,7 +171,7 @@ void fau_au_median_reset(fau_au_median *mh);
 /* One UpdateRunningMedian call: adds desc when update is non-zero, then
  * writes the median (rows values) as OpenFace does, including its quirks:
  * the descriptor itself while one sample is in, and the first bin centre
- * while none is. */
+ * while none is. desc and median must not overlap. */
 void fau_au_median_update(fau_au_median *mh, const double *desc, int update, double *median);
 
 /* ExtractAllPredictionsOfflineReg pieces for one AU over n frames (values

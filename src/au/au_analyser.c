@@ -17,6 +17,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "align/align.h"
 #include "align/fhog.h"
@@ -33,6 +36,7 @@
 struct fau_au_analyser {
     const fau_au_models *m;
     fau_au_opts o;
+    fau_kernels k; /* filled at create for opts.simd / $FACEAU_SIMD */
     int n_models;
     /* scratch */
     void *pdm_ws, *fhog_ws;
@@ -71,6 +75,29 @@ void fau_au_opts_default(fau_au_opts *o)
 /* Running median (FaceAnalyser::UpdateRunningMedian)                 */
 /* ------------------------------------------------------------------ */
 
+/* The histograms are large (HOG: 4464 rows x 1000 bins x 4 bytes = 18 MB)
+ * and every update touches one line in each 4 KB row, so with 4 KB pages
+ * nearly every increment is a TLB miss. Allocating them 2 MB-aligned and
+ * asking for transparent huge pages (honoured when THP is in "madvise"
+ * mode, as on Debian) removes most of those misses; elsewhere it is just
+ * an aligned calloc. Freed with free() like fau_aligned_alloc memory. */
+static int32_t *hist_alloc(size_t n)
+{
+    enum { HUGE = 2u << 20 };
+    size_t bytes;
+    if (fau_mul_size(n, sizeof(int32_t), &bytes) || fau_add_size(bytes, HUGE - 1, &bytes))
+        return NULL;
+    bytes &= ~(size_t)(HUGE - 1);
+    int32_t *p = aligned_alloc(HUGE, bytes);
+    if (!p)
+        return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    (void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint: failure only costs speed */
+#endif
+    memset(p, 0, bytes);
+    return p;
+}
+
 int fau_au_median_init(fau_au_median *mh, int rows, int bins, double min_val, double max_val)
 {
     memset(mh, 0, sizeof *mh);
@@ -88,10 +115,11 @@ int fau_au_median_init(fau_au_median *mh, int rows, int bins, double min_val, do
     size_t n;
     if (fau_mul_size((size_t)rows, (size_t)bins, &n))
         return -1;
-    mh->h = fau_aligned_calloc(n, sizeof(int32_t));
+    mh->h = hist_alloc(n);
     mh->pos = fau_aligned_calloc((size_t)rows, sizeof(int32_t));
     mh->cum = fau_aligned_calloc((size_t)rows, sizeof(int32_t));
-    return (mh->h && mh->pos && mh->cum) ? 0 : -1;
+    mh->idx = fau_aligned_calloc((size_t)rows, sizeof(int32_t));
+    return (mh->h && mh->pos && mh->cum && mh->idx) ? 0 : -1;
 }
 
 void fau_au_median_free(fau_au_median *mh)
@@ -99,6 +127,7 @@ void fau_au_median_free(fau_au_median *mh)
     fau_aligned_free(mh->h);
     fau_aligned_free(mh->pos);
     fau_aligned_free(mh->cum);
+    fau_aligned_free(mh->idx);
     memset(mh, 0, sizeof *mh);
 }
 
@@ -111,6 +140,27 @@ void fau_au_median_reset(fau_au_median *mh)
     mh->created = 0;
 }
 
+/* Moves row i's median bin to the smallest p with cumsum(p) >= cutoff
+ * (OpenFace's cumulative scan) starting from the previous one. */
+static inline void median_walk(fau_au_median *mh, int i, int cutoff, double step, double half,
+                               double *median)
+{
+    const int bins = mh->bins;
+    const int32_t *h = mh->h + (size_t)i * bins;
+    int p = mh->pos[i], cum = mh->cum[i];
+    while (p > 0 && cum - h[p] >= cutoff) {
+        cum -= h[p];
+        p--;
+    }
+    while (cum < cutoff && p < bins - 1) {
+        p++;
+        cum += h[p];
+    }
+    mh->pos[i] = p;
+    mh->cum[i] = cum;
+    median[i] = mh->min_val + ((double)p) * step + half;
+}
+
 void fau_au_median_update(fau_au_median *mh, const double *desc, int update, double *median)
 {
     const int rows = mh->rows, bins = mh->bins;
@@ -118,41 +168,45 @@ void fau_au_median_update(fau_au_median *mh, const double *desc, int update, dou
         mh->created = 1;
         memcpy(median, desc, sizeof(double) * (size_t)rows);
     }
+    const double step = mh->length / (double)bins, half = 0.5 * mh->length / (double)bins;
     if (update) {
+        const int count = mh->count + 1, cutoff = (count + 1) / 2;
+        mh->count = count;
+        int32_t *restrict idx = mh->idx;
         for (int i = 0; i < rows; i++) {
             double c = desc[i] * mh->alpha + mh->beta;
             if (c > bins - 1)
                 c = bins - 1;
             if (c < 0)
                 c = 0;
-            int idx = (int)c;
-            mh->h[(size_t)i * bins + idx]++;
-            if (idx <= mh->pos[i])
-                mh->cum[i]++;
+            idx[i] = (int32_t)c;
         }
-        mh->count++;
+        /* One pass per row: add the sample, then (from the second sample
+         * on) move the median while the row's line is in cache. Rows are
+         * independent, so this is the same as OpenFace's add-all-then-scan;
+         * the lines PREF rows ahead are prefetched (each row is 4 KB+ away
+         * from the last: the hardware prefetcher cannot guess them). */
+        enum { PREF = 12 };
+        for (int i = 0; i < rows; i++) {
+            if (i + PREF < rows)
+                __builtin_prefetch(mh->h + (size_t)(i + PREF) * bins + idx[i + PREF], 1);
+            mh->h[(size_t)i * bins + idx[i]]++;
+            if (idx[i] <= mh->pos[i])
+                mh->cum[i]++;
+            if (count != 1)
+                median_walk(mh, i, cutoff, step, half, median);
+        }
+        if (count == 1)
+            memcpy(median, desc, sizeof(double) * (size_t)rows);
+        return;
     }
     if (mh->count == 1) {
         memcpy(median, desc, sizeof(double) * (size_t)rows);
         return;
     }
     const int cutoff = (mh->count + 1) / 2;
-    const double step = mh->length / (double)bins, half = 0.5 * mh->length / (double)bins;
-    for (int i = 0; i < rows; i++) {
-        const int32_t *h = mh->h + (size_t)i * bins;
-        int p = mh->pos[i], cum = mh->cum[i];
-        while (p > 0 && cum - h[p] >= cutoff) {
-            cum -= h[p];
-            p--;
-        }
-        while (cum < cutoff && p < bins - 1) {
-            p++;
-            cum += h[p];
-        }
-        mh->pos[i] = p;
-        mh->cum[i] = cum;
-        median[i] = mh->min_val + ((double)p) * step + half;
-    }
+    for (int i = 0; i < rows; i++)
+        median_walk(mh, i, cutoff, step, half, median);
 }
 
 /* ------------------------------------------------------------------ */
@@ -231,6 +285,11 @@ int fau_au_analyser_create(fau_au_analyser **pa, const fau_au_models *m, const f
     fau_au_analyser *a = calloc(1, sizeof *a);
     if (!a)
         return fau_error_set(e, FAU_ENOMEM, "out of memory creating the AU analyser");
+    if (fau_kernels_select(&a->k, o->simd)) {
+        free(a);
+        return fau_error_set(e, FAU_EINVAL, "unknown or unsupported SIMD level '%s'",
+                             o->simd ? o->simd : getenv("FACEAU_SIMD"));
+    }
     a->m = m;
     a->o = *o;
     a->n_models = m->n_reg + m->n_class;
@@ -298,8 +357,8 @@ static void frame_features(fau_au_analyser *a, const uint8_t *bgr, int w, int h,
 
     float warp[6];
     fau_align_similarity(lm, pdm->mean_shape, g[4], g[5], AU_SCALE, AU_SIZE, AU_SIZE, warp);
-    fau_warp_affine_u8(bgr, w, h, stride, 3, warp, a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3);
-    fau_face_mask(lm, warp, AU_SCALE, m->tris, m->n_tris, a->mask_au, AU_SIZE, AU_SIZE);
+    fau_warp_affine_u8(&a->k, bgr, w, h, stride, 3, warp, a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3);
+    fau_face_mask(&a->k, lm, warp, AU_SCALE, m->tris, m->n_tris, a->mask_au, AU_SIZE, AU_SIZE);
     fau_apply_mask_u8(a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3, 3, a->mask_au);
 
     if (a->o.want_aligned) {
@@ -309,15 +368,15 @@ static void frame_features(fau_au_analyser *a, const uint8_t *bgr, int w, int h,
         } else {
             float w2[6];
             fau_align_similarity(lm, pdm->mean_shape, g[4], g[5], a->o.out_scale, os, os, w2);
-            fau_warp_affine_u8(bgr, w, h, stride, 3, w2, a->face_out, os, os, (size_t)os * 3);
+            fau_warp_affine_u8(&a->k, bgr, w, h, stride, 3, w2, a->face_out, os, os, (size_t)os * 3);
             if (a->o.out_mask) {
-                fau_face_mask(lm, w2, a->o.out_scale, m->tris, m->n_tris, a->mask_out, os, os);
+                fau_face_mask(&a->k, lm, w2, a->o.out_scale, m->tris, m->n_tris, a->mask_out, os, os);
                 fau_apply_mask_u8(a->face_out, os, os, (size_t)os * 3, 3, a->mask_out);
             }
         }
     }
 
-    fau_fhog_compute(a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3, 3, 8, a->hog, a->fhog_ws);
+    fau_fhog_compute(&a->k, a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3, 3, 8, a->hog, a->fhog_ws);
     for (int i = 0; i < FAU_AU_HOG_DIM; i++)
         a->feat[i] = a->hog[i];
 
@@ -340,7 +399,7 @@ static void frame_features_failed(fau_au_analyser *a)
 {
     memset(a->face_au, 0, AU_SIZE * AU_SIZE * 3);
     memset(a->face_out, 0, (size_t)a->o.out_size * a->o.out_size * 3);
-    fau_fhog_compute(a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3, 3, 8, a->hog, a->fhog_ws);
+    fau_fhog_compute(&a->k, a->face_au, AU_SIZE, AU_SIZE, AU_SIZE * 3, 3, 8, a->hog, a->fhog_ws);
     for (int i = 0; i < FAU_AU_HOG_DIM; i++)
         a->feat[i] = a->hog[i];
     memset(a->feat + FAU_AU_HOG_DIM, 0, sizeof(double) * (size_t)a->m->n_geom);
@@ -421,11 +480,11 @@ int fau_au_add_frame(fau_au_analyser *a, const uint8_t *bgr, int w, int h, size_
         a->medlin_valid = 0;
     }
     if (m->any_dynamic && !a->medlin_valid) {
-        fau_au_linear(m, a->median, a->medlin);
+        fau_au_linear(&a->k, m, a->median, a->medlin);
         a->medlin_valid = 1;
     }
 
-    fau_au_linear(m, a->feat, a->lin);
+    fau_au_linear(&a->k, m, a->feat, a->lin);
     for (int k = 0; k < m->ld; k++)
         a->lin[k] += m->bias[k];
     predict(a, a->lin, 1, out->reg, out->cls);
@@ -460,7 +519,7 @@ int fau_au_predict_static(fau_au_analyser *a, const uint8_t *bgr, int w, int h, 
     const fau_au_models *m = a->m;
     frame_features(a, bgr, w, h, stride, landmarks);
     double lin[FAU_AU_MAX_MODELS + 4];
-    fau_au_linear(m, a->feat, lin);
+    fau_au_linear(&a->k, m, a->feat, lin);
     for (int k = 0; k < m->ld; k++)
         lin[k] += m->bias[k];
     predict(a, lin, 0, out->reg, out->cls);
@@ -575,7 +634,7 @@ int fau_au_finish(fau_au_analyser *a, fau_au_video_result *out, fau_error *e)
      * successful frames with the final medians. */
     if (a->o.dynamic) {
         if (m->any_dynamic && !a->medlin_valid) {
-            fau_au_linear(m, a->median, a->medlin);
+            fau_au_linear(&a->k, m, a->median, a->medlin);
             a->medlin_valid = 1;
         }
         int si = 0;

@@ -338,15 +338,7 @@ fail:
     return rc;
 }
 
-void fau_au_linear(const fau_au_models *m, const double *x, double *y)
+void fau_au_linear(const fau_kernels *k, const fau_au_models *m, const double *x, double *y)
 {
-    const int ld = m->ld;
-    for (int k = 0; k < ld; k++)
-        y[k] = 0;
-    for (int i = 0; i < m->n_feat; i++) {
-        const double xi = x[i];
-        const double *w = m->W + (size_t)i * ld;
-        for (int k = 0; k < ld; k++)
-            y[k] += xi * w[k];
-    }
+    k->linear.matvec_f64(m->W, (size_t)m->ld, (size_t)m->n_feat, x, y);
 }

@@ -1,0 +1,17 @@
+/* FHOG kernel for sse41: the fhog_tmpl.h body compiled for target("sse4.1"),
+ * vectorised by the compiler with the same IEEE operations as the C
+ * reference (bit-identical; tests/test_kernels.c). */
+#if defined(__x86_64__) || defined(__i386__)
+#include "kernels/fhog_tmpl.h"
+
+__attribute__((target("sse4.1"))) int fau_k_fhog_sse41(const uint8_t *img, int w, int h,
+                                                  size_t stride, int cn, int cell, float *out,
+                                                  void *workspace);
+
+__attribute__((target("sse4.1"))) int fau_k_fhog_sse41(const uint8_t *img, int w, int h,
+                                                  size_t stride, int cn, int cell, float *out,
+                                                  void *workspace)
+{
+    return fhog_compute_body(img, w, h, stride, cn, cell, out, workspace);
+}
+#endif
