@@ -1,0 +1,299 @@
+/* Similarity face alignment: ports of FaceAnalysis::AlignFaceMask
+ * (Face_utils.cpp), Utilities::AlignShapesWithScale / AlignShapesKabsch2D
+ * (RotationHelpers.h), LandmarkDetector::PAW's pixel mask (PAW.cpp) and
+ * OpenCV 4.6's fixed-point warpAffine (imgwarp.cpp). */
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#include "align/align.h"
+#include "landmarks/pdm_ops.h"
+
+/* extract_rigid_points: the 24 points that do not move with expression. */
+static const int rigid_idx[24] = {1,  2,  3,  4,  12, 13, 14, 15, 27, 28, 29, 31,
+                                  32, 33, 34, 35, 36, 39, 40, 41, 42, 45, 46, 47};
+
+void fau_align_similarity(const float *lm, const float *mean_shape, float tx, float ty,
+                          double sim_scale, int out_w, int out_h, float warp[6])
+{
+    enum { N = 24, NPTS = 68 };
+    float src[N][2], dst[N][2];
+    const float fs = (float)sim_scale;
+    /* pdm.mean_shape * sim_scale: a float MatExpr scale (convertTo with a
+     * float factor). */
+    for (int i = 0; i < N; i++) {
+        int k = rigid_idx[i];
+        src[i][0] = lm[k];
+        src[i][1] = lm[NPTS + k];
+        dst[i][0] = mean_shape[k] * fs;
+        dst[i][1] = mean_shape[NPTS + k] * fs;
+    }
+    /* AlignShapesWithScale: means and scales via cv::mean / cv::sum (double
+     * accumulation), normalisation as float MatExprs. */
+    double msx = 0, msy = 0, mdx = 0, mdy = 0;
+    for (int i = 0; i < N; i++) {
+        msx += src[i][0];
+        msy += src[i][1];
+        mdx += dst[i][0];
+        mdy += dst[i][1];
+    }
+    float mean_src_x = (float)(msx / N), mean_src_y = (float)(msy / N);
+    float mean_dst_x = (float)(mdx / N), mean_dst_y = (float)(mdy / N);
+    double ss = 0, sd = 0;
+    for (int i = 0; i < N; i++) {
+        src[i][0] -= mean_src_x;
+        src[i][1] -= mean_src_y;
+        dst[i][0] -= mean_dst_x;
+        dst[i][1] -= mean_dst_y;
+        float a = src[i][0] * src[i][0], b = src[i][1] * src[i][1];
+        float c = dst[i][0] * dst[i][0], d = dst[i][1] * dst[i][1];
+        ss += (double)a + (double)b;
+        sd += (double)c + (double)d;
+    }
+    (void)ss;
+    /* cv::sum adds the column-major... the Mat is n x 2 row-major: summed
+     * in memory order, which the loop above follows. */
+    float s_src = (float)sqrt(ss / N);
+    float s_dst = (float)sqrt(sd / N);
+    float inv_src = (float)(1. / s_src), inv_dst = (float)(1. / s_dst);
+    double m00 = 0, m01 = 0, m10 = 0, m11 = 0;
+    for (int i = 0; i < N; i++) {
+        float ax = src[i][0] * inv_src, ay = src[i][1] * inv_src;
+        float bx = dst[i][0] * inv_dst, by = dst[i][1] * inv_dst;
+        /* align_from.t() * align_to: OpenCV gemm, double sums */
+        m00 += (double)ax * bx;
+        m01 += (double)ax * by;
+        m10 += (double)ay * bx;
+        m11 += (double)ay * by;
+    }
+    float s = s_dst / s_src;
+    /* AlignShapesKabsch2D: cv::SVD of M = from^T * to (float), then
+     * R = vt^T * diag(1, sign det(vt^T u^T)) * u^T as float gemms. */
+    float M[4] = {(float)m00, (float)m01, (float)m10, (float)m11};
+    float w[2], u[4], vt[4];
+    fau_svd_f32(M, 2, 2, w, u, vt);
+    /* vt^T * u^T: P[i][j] = sum_k vt[k][i] * u[j][k] */
+    float P[4];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            P[i * 2 + j] = (float)((double)vt[i] * u[j * 2] + (double)vt[2 + i] * u[j * 2 + 1]);
+    double det = (double)P[0] * P[3] - (double)P[1] * P[2];
+    float corr = det > 0 ? 1.0f : -1.0f;
+    float V[4] = {vt[0], vt[2] * corr, vt[1], vt[3] * corr}; /* vt^T * corr */
+    float R[4];
+    for (int i = 0; i < 2; i++)
+        for (int j = 0; j < 2; j++)
+            R[i * 2 + j] = (float)((double)V[i * 2] * u[j * 2] + (double)V[i * 2 + 1] * u[j * 2 + 1]);
+    float A00 = s * R[0], A01 = s * R[1], A10 = s * R[2], A11 = s * R[3];
+    float T0 = A00 * tx + A01 * ty;
+    float T1 = A10 * tx + A11 * ty;
+    warp[0] = A00;
+    warp[1] = A01;
+    warp[2] = -T0 + out_w / 2;
+    warp[3] = A10;
+    warp[4] = A11;
+    warp[5] = -T1 + out_h / 2;
+}
+
+/* ------------------------------------------------------------------ */
+/* warpAffine                                                         */
+/* ------------------------------------------------------------------ */
+
+enum { INTER_BITS = 5, INTER_TAB_SIZE = 1 << INTER_BITS, AB_BITS = 10, AB_SCALE = 1 << AB_BITS,
+       COEF_BITS = 15 };
+
+static int sat_round(double v)
+{
+    /* saturate_cast<int>(double) = cvRound: round half to even */
+    if (v >= 2147483647.0)
+        return 2147483647;
+    if (v <= -2147483648.0)
+        return (-2147483647 - 1);
+    return (int)lrint(v);
+}
+
+void fau_warp_affine_u8(const uint8_t *src, int sw, int sh, size_t sstride, int cn,
+                        const float warp[6], uint8_t *dst, int dw, int dh, size_t dstride)
+{
+    /* cv::warpAffine inverts the matrix (double) unless WARP_INVERSE_MAP. */
+    double M[6];
+    for (int i = 0; i < 6; i++)
+        M[i] = warp[i];
+    double D = M[0] * M[4] - M[1] * M[3];
+    D = D != 0 ? 1. / D : 0;
+    double A11 = M[4] * D, A22 = M[0] * D;
+    M[0] = A11;
+    M[1] *= -D;
+    M[3] *= -D;
+    M[4] = A22;
+    double b1 = -M[0] * M[2] - M[1] * M[5];
+    double b2 = -M[3] * M[2] - M[4] * M[5];
+    M[2] = b1;
+    M[5] = b2;
+
+    const int round_delta = AB_SCALE / INTER_TAB_SIZE / 2;
+    /* adelta / bdelta per column, as OpenCV precomputes them. */
+    int adelta_buf[1024], bdelta_buf[1024];
+    const int ncache = dw < 1024 ? dw : 1024;
+    for (int x = 0; x < ncache; x++) {
+        adelta_buf[x] = sat_round(M[0] * x * AB_SCALE);
+        bdelta_buf[x] = sat_round(M[3] * x * AB_SCALE);
+    }
+    for (int y = 0; y < dh; y++) {
+        int X0 = sat_round((M[1] * y + M[2]) * AB_SCALE) + round_delta;
+        int Y0 = sat_round((M[4] * y + M[5]) * AB_SCALE) + round_delta;
+        uint8_t *out = dst + (size_t)y * dstride;
+        for (int x = 0; x < dw; x++) {
+            int adelta = x < ncache ? adelta_buf[x] : sat_round(M[0] * x * AB_SCALE);
+            int bdelta = x < ncache ? bdelta_buf[x] : sat_round(M[3] * x * AB_SCALE);
+            int X = (X0 + adelta) >> (AB_BITS - INTER_BITS);
+            int Y = (Y0 + bdelta) >> (AB_BITS - INTER_BITS);
+            int sx = X >> INTER_BITS, sy = Y >> INTER_BITS;
+            int ax = X & (INTER_TAB_SIZE - 1), ay = Y & (INTER_TAB_SIZE - 1);
+            /* BilinearTab_i: products of 1/32 steps are exact multiples of
+             * 32; the (0,0) entry saturates to 32767 and initInterTab2D's
+             * sum fix-up puts the missing 1 on the (1,1) weight. */
+            int w0, w1, w2, w3;
+            if (ax == 0 && ay == 0) {
+                w0 = 32767, w1 = 0, w2 = 0, w3 = 1;
+            } else {
+                w0 = (32 - ay) * (32 - ax) * 32;
+                w1 = (32 - ay) * ax * 32;
+                w2 = ay * (32 - ax) * 32;
+                w3 = ay * ax * 32;
+            }
+            if ((unsigned)sx < (unsigned)(sw - 1) && (unsigned)sy < (unsigned)(sh - 1)) {
+                /* all four neighbours inside (OpenCV's fast path; same sums) */
+                const uint8_t *p0 = src + (size_t)sy * sstride + (size_t)sx * cn, *p1 = p0 + sstride;
+                for (int k = 0; k < cn; k++) {
+                    int v = (p0[k] * w0 + p0[k + cn] * w1 + p1[k] * w2 + p1[k + cn] * w3 +
+                             (1 << (COEF_BITS - 1))) >> COEF_BITS;
+                    out[x * cn + k] = (uint8_t)(v > 255 ? 255 : v);
+                }
+                continue;
+            }
+            if (sx >= sw || sx + 1 < 0 || sy >= sh || sy + 1 < 0) {
+                for (int k = 0; k < cn; k++)
+                    out[x * cn + k] = 0;
+                continue;
+            }
+            /* partly outside: missing neighbours read as the border value 0 */
+            int in_x0 = sx >= 0 && sx < sw, in_x1 = sx + 1 >= 0 && sx + 1 < sw;
+            int in_y0 = sy >= 0 && sy < sh, in_y1 = sy + 1 >= 0 && sy + 1 < sh;
+            for (int k = 0; k < cn; k++) {
+#define PIX(yy, xx) src[(size_t)(yy) * sstride + (size_t)(xx) * cn + k]
+                int v0 = (in_x0 && in_y0) ? PIX(sy, sx) : 0;
+                int v1 = (in_x1 && in_y0) ? PIX(sy, sx + 1) : 0;
+                int v2 = (in_x0 && in_y1) ? PIX(sy + 1, sx) : 0;
+                int v3 = (in_x1 && in_y1) ? PIX(sy + 1, sx + 1) : 0;
+#undef PIX
+                int v = (v0 * w0 + v1 * w1 + v2 * w2 + v3 * w3 + (1 << (COEF_BITS - 1))) >> COEF_BITS;
+                out[x * cn + k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Mask (PAW pixel_mask)                                              */
+/* ------------------------------------------------------------------ */
+
+static int same_side(float x0, float y0, float x1, float y1, float x2, float y2, float x3, float y3)
+{
+    float x = (x3 - x2) * (y0 - y2) - (x0 - x2) * (y3 - y2);
+    float y = (x3 - x2) * (y1 - y2) - (x1 - x2) * (y3 - y2);
+    return x * y >= 0;
+}
+
+static int in_triangle(float x0, float y0, const float *t)
+{
+    return same_side(x0, y0, t[0], t[1], t[2], t[3], t[4], t[5]) &&
+           same_side(x0, y0, t[2], t[3], t[0], t[1], t[4], t[5]) &&
+           same_side(x0, y0, t[4], t[5], t[0], t[1], t[2], t[3]);
+}
+
+void fau_face_mask(const float *lm, const float warp[6], double sim_scale, const int *tris,
+                   int n_tris, uint8_t *mask, int w, int h)
+{
+    enum { NPTS = 68 };
+    float px[NPTS], py[NPTS];
+    for (int i = 0; i < NPTS; i++) {
+        /* landmarks * warp_2d^T (OpenCV gemm, double sums) + translation */
+        double x = lm[i], y = lm[NPTS + i];
+        px[i] = (float)(x * warp[0] + y * warp[1]) + warp[2];
+        py[i] = (float)(x * warp[3] + y * warp[4]) + warp[5];
+    }
+    const double lift = (30 / 0.7) * sim_scale;
+    py[0] = (float)(py[0] - lift);
+    for (int i = 16; i <= 26; i++)
+        py[i] = (float)(py[i] - lift);
+
+    /* Triangle corners and their bounding boxes, as PAW keeps them. */
+    float tri_pts[FAU_FACE_MASK_MAX_TRIS][10];
+    assert(n_tris <= FAU_FACE_MASK_MAX_TRIS);
+    if (n_tris > FAU_FACE_MASK_MAX_TRIS)
+        n_tris = FAU_FACE_MASK_MAX_TRIS;
+    for (int t = 0; t < n_tris; t++) {
+        int j = tris[t * 3], k = tris[t * 3 + 1], l = tris[t * 3 + 2];
+        float *p = tri_pts[t];
+        p[0] = px[j], p[1] = py[j], p[2] = px[k], p[3] = py[k], p[4] = px[l], p[5] = py[l];
+        float mxx = p[0], mnx = p[0], mxy = p[1], mny = p[1];
+        for (int q = 1; q < 3; q++) {
+            if (p[2 * q] > mxx)
+                mxx = p[2 * q];
+            if (p[2 * q] < mnx)
+                mnx = p[2 * q];
+            if (p[2 * q + 1] > mxy)
+                mxy = p[2 * q + 1];
+            if (p[2 * q + 1] < mny)
+                mny = p[2 * q + 1];
+        }
+        p[6] = mxx, p[7] = mxy, p[8] = mnx, p[9] = mny;
+    }
+    /* PAW::findTriangle marks a pixel when some triangle whose bounding box
+     * holds it passes pointInTriangle; that is a union over triangles, so
+     * each triangle's box is scanned once instead of searching per pixel. */
+    memset(mask, 0, (size_t)w * h);
+    for (int t = 0; t < n_tris; t++) {
+        const float *p = tri_pts[t];
+        int x0 = (int)ceilf(p[8]), x1 = (int)floorf(p[6]);
+        int y0 = (int)ceilf(p[9]), y1 = (int)floorf(p[7]);
+        if (x0 < 0)
+            x0 = 0;
+        if (y0 < 0)
+            y0 = 0;
+        if (x1 > w - 1)
+            x1 = w - 1;
+        if (y1 > h - 1)
+            y1 = h - 1;
+        for (int y = y0; y <= y1; y++) {
+            uint8_t *mr = mask + (size_t)y * w;
+            for (int x = x0; x <= x1; x++)
+                if (!mr[x] && in_triangle((float)x, (float)y, p))
+                    mr[x] = 1;
+        }
+    }
+}
+
+void fau_apply_mask_u8(uint8_t *img, int w, int h, size_t stride, int cn, const uint8_t *mask)
+{
+    for (int y = 0; y < h; y++) {
+        uint8_t *row = img + (size_t)y * stride;
+        const uint8_t *m = mask + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            if (!m[x])
+                memset(row + (size_t)x * cn, 0, (size_t)cn);
+    }
+}
+
+void fau_bgr_to_gray_u8(const uint8_t *bgr, int w, int h, size_t sstride, uint8_t *gray,
+                        size_t gstride)
+{
+    for (int y = 0; y < h; y++) {
+        const uint8_t *s = bgr + (size_t)y * sstride;
+        uint8_t *d = gray + (size_t)y * gstride;
+        for (int x = 0; x < w; x++)
+            d[x] = (uint8_t)((s[3 * x] * 1868 + s[3 * x + 1] * 9617 + s[3 * x + 2] * 4899 +
+                              (1 << 13)) >> 14);
+    }
+}
