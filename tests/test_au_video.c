@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "au/au.h"
 #include "io/media.h"
@@ -232,11 +235,97 @@ static void test_gaze_eyes(void **state)
     check(&s);
 }
 
+/* Failed frames and reset: frames 5..8 of video01 marked as tracking
+ * failures. OpenFace then aligns a black face (HOG all zero), leaves the
+ * histograms alone, outputs 0 and keeps 0 in the offline history; reset
+ * must make a second pass identical to the first. */
+static void test_failed_frames_and_reset(void **state)
+{
+    fau_error e = {0};
+    fau_model_paths mp;
+    assert_int_equal(fau_models_locate(&mp, fau_test_models_dir(), &e), 0);
+    fau_au_models *m = NULL;
+    assert_int_equal(fau_au_models_load(&m, &mp, "AU_predictors/main_dynamic_svms.txt", &e), 0);
+    fau_au_opts o;
+    fau_au_opts_default(&o);
+    o.expected_frames = 24;
+    fau_au_analyser *a = NULL;
+    assert_int_equal(fau_au_analyser_create(&a, m, &o, &e), 0);
+    au_csv lm;
+    assert_int_equal(au_csv_read(&lm, fau_test_shared("golden/hp/video01.csv")), 0);
+    enum { N = 24 };
+    double first[N * FAU_AU_MAX_MODELS];
+    for (int pass = 0; pass < 2; pass++) {
+        fau_media *med = NULL;
+        /* one decoder thread: no allocation by other threads while the
+         * heap is watched below */
+        fau_media_open_opts mo = {0, 1};
+        assert_int_equal(fau_media_open(&med, fau_test_shared("media/video01.mp4"), &mo, &e), 0);
+        fau_frame fr;
+        memset(&fr, 0, sizeof fr);
+        for (int f = 0; f < N; f++) {
+            assert_int_equal(fau_media_next(med, &fr, &e), 1);
+            float l[136];
+            au_csv_landmarks(&lm, f, l);
+            const int succ = !(f >= 4 && f < 8);
+            fau_au_frame_result r;
+#ifdef __GLIBC__
+            /* steady state: no heap growth inside add_frame (history
+             * preallocated through expected_frames) */
+            size_t before = mallinfo2().uordblks;
+#endif
+            assert_int_equal(fau_au_add_frame(a, fr.bgr, fr.width, fr.height, fr.bgr_stride, l,
+                                              succ, f / 30.0, &r, &e), 0);
+#ifdef __GLIBC__
+            assert_int_equal(mallinfo2().uordblks, before);
+#endif
+            if (!succ) {
+                for (int k = 0; k < r.n_reg; k++)
+                    assert_true(r.reg[k] == 0);
+                for (int k = 0; k < r.n_class; k++)
+                    assert_true(r.cls[k] == 0);
+                for (int i = 0; i < FAU_AU_HOG_DIM; i++)
+                    assert_true(r.hog[i] == 0);
+                for (int i = 0; i < 112 * 336; i++)
+                    assert_int_equal(r.aligned[i], 0);
+            }
+        }
+        const double *hm, *gm;
+        int hc, gc;
+        fau_au_medians(a, &hm, &gm, &hc, &gc);
+        /* odd frames 1..23 (12 of them), of which frames 5 and 7 failed */
+        assert_int_equal(hc, 10);
+        assert_int_equal(gc, 10);
+        fau_au_video_result v;
+        assert_int_equal(fau_au_finish(a, &v, &e), 0);
+        assert_int_equal(v.n_frames, N);
+        for (int f = 4; f < 8; f++)
+            for (int k = 0; k < v.n_reg; k++)
+                assert_true(v.reg_raw[f * v.n_reg + k] == 0);
+        for (int f = 0; f < N; f++)
+            for (int k = 0; k < v.n_reg; k++) {
+                double x = v.reg[f * v.n_reg + k];
+                assert_true(x >= 0 && x <= 5);
+                if (pass == 0)
+                    first[f * v.n_reg + k] = x;
+                else
+                    assert_true(first[f * v.n_reg + k] == x);
+            }
+        fau_frame_free(&fr);
+        fau_media_close(&med);
+        fau_au_analyser_reset(a);
+    }
+    au_csv_free(&lm);
+    fau_au_analyser_destroy(&a);
+    fau_au_models_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_video01),
         cmocka_unit_test(test_gaze_eyes),
+        cmocka_unit_test(test_failed_frames_and_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

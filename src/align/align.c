@@ -165,6 +165,16 @@ void fau_warp_affine_u8(const uint8_t *src, int sw, int sh, size_t sstride, int 
             if ((unsigned)sx < (unsigned)(sw - 1) && (unsigned)sy < (unsigned)(sh - 1)) {
                 /* all four neighbours inside (OpenCV's fast path; same sums) */
                 const uint8_t *p0 = src + (size_t)sy * sstride + (size_t)sx * cn, *p1 = p0 + sstride;
+                if (cn == 3) {
+                    const int r = 1 << (COEF_BITS - 1);
+                    int b = (p0[0] * w0 + p0[3] * w1 + p1[0] * w2 + p1[3] * w3 + r) >> COEF_BITS;
+                    int g = (p0[1] * w0 + p0[4] * w1 + p1[1] * w2 + p1[4] * w3 + r) >> COEF_BITS;
+                    int rr = (p0[2] * w0 + p0[5] * w1 + p1[2] * w2 + p1[5] * w3 + r) >> COEF_BITS;
+                    out[x * 3] = (uint8_t)(b > 255 ? 255 : b);
+                    out[x * 3 + 1] = (uint8_t)(g > 255 ? 255 : g);
+                    out[x * 3 + 2] = (uint8_t)(rr > 255 ? 255 : rr);
+                    continue;
+                }
                 for (int k = 0; k < cn; k++) {
                     int v = (p0[k] * w0 + p0[k + cn] * w1 + p1[k] * w2 + p1[k + cn] * w3 +
                              (1 << (COEF_BITS - 1))) >> COEF_BITS;
@@ -197,20 +207,6 @@ void fau_warp_affine_u8(const uint8_t *src, int sw, int sh, size_t sstride, int 
 /* ------------------------------------------------------------------ */
 /* Mask (PAW pixel_mask)                                              */
 /* ------------------------------------------------------------------ */
-
-static int same_side(float x0, float y0, float x1, float y1, float x2, float y2, float x3, float y3)
-{
-    float x = (x3 - x2) * (y0 - y2) - (x0 - x2) * (y3 - y2);
-    float y = (x3 - x2) * (y1 - y2) - (x1 - x2) * (y3 - y2);
-    return x * y >= 0;
-}
-
-static int in_triangle(float x0, float y0, const float *t)
-{
-    return same_side(x0, y0, t[0], t[1], t[2], t[3], t[4], t[5]) &&
-           same_side(x0, y0, t[2], t[3], t[0], t[1], t[4], t[5]) &&
-           same_side(x0, y0, t[4], t[5], t[0], t[1], t[2], t[3]);
-}
 
 void fau_face_mask(const float *lm, const float warp[6], double sim_scale, const int *tris,
                    int n_tris, uint8_t *mask, int w, int h)
@@ -252,7 +248,10 @@ void fau_face_mask(const float *lm, const float warp[6], double sim_scale, const
     }
     /* PAW::findTriangle marks a pixel when some triangle whose bounding box
      * holds it passes pointInTriangle; that is a union over triangles, so
-     * each triangle's box is scanned once instead of searching per pixel. */
+     * each triangle's box is scanned once instead of searching per pixel.
+     * pointInTriangle's three sameSide tests are evaluated with the same
+     * float operations, the row-constant ones hoisted, so the loop over x
+     * vectorises and the result is unchanged. */
     memset(mask, 0, (size_t)w * h);
     for (int t = 0; t < n_tris; t++) {
         const float *p = tri_pts[t];
@@ -266,11 +265,32 @@ void fau_face_mask(const float *lm, const float warp[6], double sim_scale, const
             x1 = w - 1;
         if (y1 > h - 1)
             y1 = h - 1;
+        /* sameSide(pt, ref, e0, e1) for (ref, e0, e1) = (v1, v2, v3),
+         * (v2, v1, v3), (v3, v1, v2) as pointInTriangle calls it */
+        const float vx[3] = {p[0], p[2], p[4]}, vy[3] = {p[1], p[3], p[5]};
+        static const int ref[3] = {0, 1, 2}, e0[3] = {1, 0, 0}, e1[3] = {2, 2, 1};
+        float dqx[3], px_[3], py_[3], dqy[3], yref[3];
+        for (int q = 0; q < 3; q++) {
+            const float rx = vx[ref[q]], ry = vy[ref[q]];
+            px_[q] = vx[e0[q]];
+            py_[q] = vy[e0[q]];
+            dqx[q] = vx[e1[q]] - px_[q];
+            dqy[q] = vy[e1[q]] - py_[q];
+            yref[q] = dqx[q] * (ry - py_[q]) - (rx - px_[q]) * dqy[q];
+        }
         for (int y = y0; y <= y1; y++) {
-            uint8_t *mr = mask + (size_t)y * w;
-            for (int x = x0; x <= x1; x++)
-                if (!mr[x] && in_triangle((float)x, (float)y, p))
-                    mr[x] = 1;
+            uint8_t *restrict mr = mask + (size_t)y * w;
+            const float yf = (float)y;
+            const float a0 = dqx[0] * (yf - py_[0]), a1 = dqx[1] * (yf - py_[1]),
+                        a2 = dqx[2] * (yf - py_[2]);
+            for (int x = x0; x <= x1; x++) {
+                const float xf = (float)x;
+                const float s0 = a0 - (xf - px_[0]) * dqy[0];
+                const float s1 = a1 - (xf - px_[1]) * dqy[1];
+                const float s2 = a2 - (xf - px_[2]) * dqy[2];
+                const int in = (s0 * yref[0] >= 0) & (s1 * yref[1] >= 0) & (s2 * yref[2] >= 0);
+                mr[x] = (uint8_t)(mr[x] | in);
+            }
         }
     }
 }

@@ -134,14 +134,51 @@ int fau_fhog_compute(const uint8_t *img, int w, int h, size_t stride, int cn, in
         const int iyp = (int)floorf(yp);
         const float vy0 = yp - (float)iyp;
         const float vy1 = (float)(1.0 - vy0);
-        for (int x = 1; x < visible_nc; x++) {
-            int gx, gy, len;
-            gradient(img, stride, cn, y, x, x < simd_end, &gx, &gy, &len);
-            gxr[x] = (float)gx;
-            gyr[x] = (float)gy;
-            vr[x] = sqrtf((float)len);
-            bd[x] = 0;
-            bo[x] = 0;
+        if (cn == 3) {
+            /* colour gradients, branch-free: dlib's simd8f choice (ties to the
+             * later of red, green, blue) before simd_end, its scalar choice
+             * (ties to the earlier) after */
+            const uint8_t *row = img + (size_t)y * stride, *up = row - stride, *dn = row + stride;
+            for (int x = 1; x < visible_nc; x++) {
+                const int c = 3 * x;
+                const int bxg = row[c + 3] - row[c - 3], byg = dn[c] - up[c];
+                const int gxg = row[c + 4] - row[c - 2], gyg = dn[c + 1] - up[c + 1];
+                const int rxg = row[c + 5] - row[c - 1], ryg = dn[c + 2] - up[c + 2];
+                const int rl = rxg * rxg + ryg * ryg, gl = gxg * gxg + gyg * gyg;
+                const int bl = bxg * bxg + byg * byg;
+                int gx, gy, l;
+                if (x < simd_end) {
+                    const int c1 = rl > gl;
+                    gx = c1 ? rxg : gxg;
+                    gy = c1 ? ryg : gyg;
+                    l = c1 ? rl : gl;
+                    const int c2 = l > bl;
+                    gx = c2 ? gx : bxg;
+                    gy = c2 ? gy : byg;
+                    l = c2 ? l : bl;
+                } else {
+                    gx = rxg, gy = ryg, l = rl;
+                    if (gl > l)
+                        gx = gxg, gy = gyg, l = gl;
+                    if (bl > l)
+                        gx = bxg, gy = byg, l = bl;
+                }
+                gxr[x] = (float)gx;
+                gyr[x] = (float)gy;
+                vr[x] = sqrtf((float)l);
+                bd[x] = 0;
+                bo[x] = 0;
+            }
+        } else {
+            for (int x = 1; x < visible_nc; x++) {
+                int gx, gy, len;
+                gradient(img, stride, cn, y, x, x < simd_end, &gx, &gy, &len);
+                gxr[x] = (float)gx;
+                gyr[x] = (float)gy;
+                vr[x] = sqrtf((float)len);
+                bd[x] = 0;
+                bo[x] = 0;
+            }
         }
         /* Orientation bins (best_orientation, vectorised across the row):
          * the signed bin o+9 wins only when strictly larger. */

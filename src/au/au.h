@@ -82,7 +82,8 @@ typedef struct fau_au_opts {
     int dynamic;       /* 1 (FeatureExtraction default): running median + offline pass;
                           0 (-au_static): no offsets / re-prediction */
     int out_size;      /* -simsize (112) */
-    double out_scale;  /* -simscale (0.7) */
+    double out_scale;  /* -simscale (0.7); OpenFace sets it to out_size * 0.7 / 112 when
+                          -simsize is given without -simscale: the caller does that */
     int out_mask;      /* 1 unless -nomask */
     int out_grayscale; /* -g: aligned output face converted to gray */
     int want_aligned;  /* produce the output aligned face */

@@ -47,45 +47,6 @@ void fau_rot_to_euler(const float R[9], float euler[3])
     euler[2] = roll;
 }
 
-static double det3_d(const double *m)
-{
-    return m[0] * (m[4] * m[8] - m[5] * m[7]) - m[1] * (m[3] * m[8] - m[5] * m[6]) +
-           m[2] * (m[3] * m[7] - m[4] * m[6]);
-}
-
-/* Orthogonal polar factor U*Vt of a non-singular 3x3 matrix (what both
- * cv::SVD-based orthonormalisations compute), by Newton's iteration
- * X <- (X + X^-T) / 2 in double, which converges quadratically. For det < 0
- * the factor has det -1; callers flip as OpenCV does. */
-static void polar_factor_d(const double *in, double *X)
-{
-    memcpy(X, in, 9 * sizeof *X);
-    for (int it = 0; it < 100; it++) {
-        double d = det3_d(X);
-        if (d == 0)
-            return;
-        /* inverse transpose = cofactor matrix / det */
-        double c[9];
-        c[0] = (X[4] * X[8] - X[5] * X[7]) / d;
-        c[1] = -(X[3] * X[8] - X[5] * X[6]) / d;
-        c[2] = (X[3] * X[7] - X[4] * X[6]) / d;
-        c[3] = -(X[1] * X[8] - X[2] * X[7]) / d;
-        c[4] = (X[0] * X[8] - X[2] * X[6]) / d;
-        c[5] = -(X[0] * X[7] - X[1] * X[6]) / d;
-        c[6] = (X[1] * X[5] - X[2] * X[4]) / d;
-        c[7] = -(X[0] * X[5] - X[2] * X[3]) / d;
-        c[8] = (X[0] * X[4] - X[1] * X[3]) / d;
-        double diff = 0;
-        for (int k = 0; k < 9; k++) {
-            double v = 0.5 * (X[k] + c[k]);
-            diff += fabs(v - X[k]);
-            X[k] = v;
-        }
-        if (diff < 1e-15)
-            break;
-    }
-}
-
 void fau_svd_f32(const float *A, int m, int n, float *w_out, float *u, float *vt)
 {
     /* JacobiSVDImpl_<float>(At, W, Vt, m, n, n1 = n, minval = FLT_MIN,
@@ -197,6 +158,110 @@ void fau_svd_f32(const float *A, int m, int n, float *w_out, float *u, float *vt
             vt[i * n + k] = Vt[i][k];
 }
 
+/* JacobiSVDImpl_<double> (eps = 10 * DBL_EPSILON, minval = DBL_MIN) for a
+ * 3x3 matrix as SVD::compute calls it; u and vt row-major. */
+static void svd3_f64(const double *A, double *u, double *vt)
+{
+    enum { m = 3, n = 3 };
+    double At[3][3], Vt[3][3], W[3];
+    const double eps = DBL_EPSILON * 10;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < m; k++)
+            At[i][k] = A[k * n + i];
+    for (int i = 0; i < n; i++) {
+        double sd = 0;
+        for (int k = 0; k < m; k++)
+            sd += At[i][k] * At[i][k];
+        W[i] = sd;
+        for (int k = 0; k < n; k++)
+            Vt[i][k] = 0;
+        Vt[i][i] = 1;
+    }
+    for (int iter = 0; iter < 30; iter++) {
+        int changed = 0;
+        for (int i = 0; i < n - 1; i++)
+            for (int j = i + 1; j < n; j++) {
+                double *Ai = At[i], *Aj = At[j];
+                double a = W[i], p = 0, b = W[j];
+                for (int k = 0; k < m; k++)
+                    p += Ai[k] * Aj[k];
+                if (fabs(p) <= eps * sqrt(a * b))
+                    continue;
+                p *= 2;
+                double beta = a - b, gamma = hypot(p, beta), c, s;
+                if (beta < 0) {
+                    double delta = (gamma - beta) * 0.5;
+                    s = sqrt(delta / gamma);
+                    c = p / (gamma * s * 2);
+                } else {
+                    c = sqrt((gamma + beta) / (gamma * 2));
+                    s = p / (gamma * c * 2);
+                }
+                a = b = 0;
+                for (int k = 0; k < m; k++) {
+                    double t0 = c * Ai[k] + s * Aj[k];
+                    double t1 = -s * Ai[k] + c * Aj[k];
+                    Ai[k] = t0;
+                    Aj[k] = t1;
+                    a += t0 * t0;
+                    b += t1 * t1;
+                }
+                W[i] = a;
+                W[j] = b;
+                changed = 1;
+                /* VBLAS<double>::givens handles pairs with SSE2: same
+                 * per-element operations as the scalar loop */
+                double *Vi = Vt[i], *Vj = Vt[j];
+                for (int k = 0; k < n; k++) {
+                    double t0 = c * Vi[k] + s * Vj[k];
+                    double t1 = -s * Vi[k] + c * Vj[k];
+                    Vi[k] = t0;
+                    Vj[k] = t1;
+                }
+            }
+        if (!changed)
+            break;
+    }
+    for (int i = 0; i < n; i++) {
+        double sd = 0;
+        for (int k = 0; k < m; k++)
+            sd += At[i][k] * At[i][k];
+        W[i] = sqrt(sd);
+    }
+    for (int i = 0; i < n - 1; i++) {
+        int j = i;
+        for (int k = i + 1; k < n; k++)
+            if (W[j] < W[k])
+                j = k;
+        if (i != j) {
+            double tw = W[i];
+            W[i] = W[j];
+            W[j] = tw;
+            for (int k = 0; k < m; k++) {
+                double t = At[i][k];
+                At[i][k] = At[j][k];
+                At[j][k] = t;
+            }
+            for (int k = 0; k < n; k++) {
+                double t = Vt[i][k];
+                Vt[i][k] = Vt[j][k];
+                Vt[j][k] = t;
+            }
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        double sc = W[i] > DBL_MIN ? 1 / W[i] : 0.;
+        for (int k = 0; k < m; k++)
+            At[i][k] *= sc;
+    }
+    for (int k = 0; k < m; k++)
+        for (int i = 0; i < n; i++)
+            u[k * n + i] = At[i][k];
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < n; k++)
+            vt[i * n + k] = Vt[i][k];
+}
+
 /* 3x3 float product as cv::gemm's small-matrix fast path computes it
  * (flags 0, inner size 3): float products and float sums. */
 static void matmul3_f(const float *a, const float *b, float *c)
@@ -231,10 +296,18 @@ void fau_rot_to_axis_angle(const float Rf[9], float aa[3])
 {
     /* cv::Rodrigues (matrix -> vector), OpenCV 4.x: orthonormalise with SVD
      * in double, then the closed form. */
-    double in[9], R[9];
+    double in[9], U[9], Vt[9], R[9];
     for (int k = 0; k < 9; k++)
         in[k] = Rf[k];
-    polar_factor_d(in, R);
+    svd3_f64(in, U, Vt);
+    /* R = U * Vt (Matx33d product: sums from 0 in k order) */
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double acc = 0;
+            for (int q = 0; q < 3; q++)
+                acc += U[i * 3 + q] * Vt[q * 3 + j];
+            R[i * 3 + j] = acc;
+        }
     double rx = R[7] - R[5], ry = R[2] - R[6], rz = R[3] - R[1];
     double s = sqrt((rx * rx + ry * ry + rz * rz) * 0.25);
     double c = (R[0] + R[4] + R[8] - 1) * 0.5;
@@ -474,6 +547,44 @@ static void jacobian_from_shape(const float *pc, int n, int m, int with_local, c
     }
 }
 
+/* jacobian_from_shape's values (identity weights, with the non-rigid
+ * part) written column-major: JT[c * ld + r], rows r = x rows then y rows;
+ * rows 2n..ld-1 are zeroed. */
+static void jacobian_cols(const float *pc, int n, int m, const float *s3, const float g[6],
+                          float *JT, int ld)
+{
+    float R[9];
+    float e[3] = {g[1], g[2], g[3]};
+    fau_euler_to_rot(e, R);
+    const float s = g[0];
+    const float r11 = R[0], r12 = R[1], r13 = R[2], r21 = R[3], r22 = R[4], r23 = R[5];
+    const int k = 6 + m;
+    for (int i = 0; i < n; i++) {
+        const float X = s3[i], Y = s3[i + n], Z = s3[i + 2 * n];
+        const int rx = i, ry = i + n;
+        JT[0 * ld + rx] = (X * r11 + Y * r12 + Z * r13);
+        JT[0 * ld + ry] = (X * r21 + Y * r22 + Z * r23);
+        JT[1 * ld + rx] = (s * (Y * r13 - Z * r12));
+        JT[1 * ld + ry] = (s * (Y * r23 - Z * r22));
+        JT[2 * ld + rx] = (-s * (X * r13 - Z * r11));
+        JT[2 * ld + ry] = (-s * (X * r23 - Z * r21));
+        JT[3 * ld + rx] = (s * (X * r12 - Y * r11));
+        JT[3 * ld + ry] = (s * (X * r22 - Y * r21));
+        JT[4 * ld + rx] = 1.0f;
+        JT[4 * ld + ry] = 0.0f;
+        JT[5 * ld + rx] = 0.0f;
+        JT[5 * ld + ry] = 1.0f;
+        const float *Vx = pc + (size_t)i * m, *Vy = Vx + (size_t)n * m, *Vz = Vy + (size_t)n * m;
+        for (int j = 0; j < m; j++) {
+            JT[(size_t)(6 + j) * ld + rx] = (s * (r11 * Vx[j] + r12 * Vy[j] + r13 * Vz[j]));
+            JT[(size_t)(6 + j) * ld + ry] = (s * (r21 * Vx[j] + r22 * Vy[j] + r23 * Vz[j]));
+        }
+    }
+    for (int c = 0; c < k; c++)
+        for (int r = 2 * n; r < ld; r++)
+            JT[(size_t)c * ld + r] = 0;
+}
+
 void fau_pdm_jacobian(const fau_pdm *p, const float *local, const float g[6], float *J,
                       float *s3)
 {
@@ -530,7 +641,7 @@ void fau_pdm_update_params(const fau_pdm *p, const float *delta, int n_delta, fl
 #define WS_ALIGN(x) (((x) + 15) & ~(size_t)15) /* in floats: 64 bytes */
 
 typedef struct ws_layout {
-    size_t M, V, VT, lm, s3, s2, resid, J, JT, JtJ, Jte, reg, delta, tmp, total;
+    size_t M, V, VT, lm, s3, s2, resid, JT, JtJ, Jte, reg, delta, tmp, total;
 } ws_layout;
 
 static ws_layout ws_plan(int n, int m)
@@ -544,7 +655,6 @@ static ws_layout ws_plan(int n, int m)
     w.s3 = off, off += WS_ALIGN(3 * (size_t)n);
     w.s2 = off, off += WS_ALIGN(2 * (size_t)n);
     w.resid = off, off += WS_ALIGN(2 * (size_t)n);
-    w.J = off, off += WS_ALIGN(2 * (size_t)n * k);
     w.JT = off, off += WS_ALIGN(k * (((size_t)2 * n + 7) & ~(size_t)7));
     w.JtJ = off, off += WS_ALIGN(k * k);
     w.Jte = off, off += WS_ALIGN(k);
@@ -592,8 +702,33 @@ static void project_inline(const float *s3, int n, float scaling, const float R[
 static int cholesky_solve(float *A, int k, float *b)
 {
     for (int i = 0; i < k; i++) {
-        int j;
-        for (j = 0; j < i; j++) {
+        float *Li = A + (size_t)i * k;
+        int j = 0;
+        /* Four of CholImpl's independent dot products at a time, each still
+         * subtracting its terms in increasing q (same rounding); only the
+         * terms that need this row's fresh values wait for them. */
+        for (; j + 3 < i; j += 4) {
+            const float *L0 = A + (size_t)j * k, *L1 = L0 + k, *L2 = L1 + k, *L3 = L2 + k;
+            double s0 = Li[j], s1 = Li[j + 1], s2 = Li[j + 2], s3 = Li[j + 3];
+            for (int q = 0; q < j; q++) {
+                const float lq = Li[q];
+                s0 -= lq * L0[q];
+                s1 -= lq * L1[q];
+                s2 -= lq * L2[q];
+                s3 -= lq * L3[q];
+            }
+            Li[j] = (float)(s0 * L0[j]);
+            s1 -= Li[j] * L1[j];
+            s2 -= Li[j] * L2[j];
+            s3 -= Li[j] * L3[j];
+            Li[j + 1] = (float)(s1 * L1[j + 1]);
+            s2 -= Li[j + 1] * L2[j + 1];
+            s3 -= Li[j + 1] * L3[j + 1];
+            Li[j + 2] = (float)(s2 * L2[j + 2]);
+            s3 -= Li[j + 2] * L3[j + 2];
+            Li[j + 3] = (float)(s3 * L3[j + 3]);
+        }
+        for (; j < i; j++) {
             double s = A[i * k + j];
             for (int q = 0; q < j; q++)
                 s -= A[i * k + q] * A[j * k + q];
@@ -631,7 +766,7 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
     float *ws = workspace;
     float *M = ws + w.M, *V = ws + w.V, *VT = ws + w.VT, *lm = ws + w.lm, *s3 = ws + w.s3;
     float *s2 = ws + w.s2;
-    float *resid = ws + w.resid, *J = ws + w.J, *H = ws + w.JtJ, *Jte = ws + w.Jte;
+    float *resid = ws + w.resid, *H = ws + w.JtJ, *Jte = ws + w.Jte;
     float *reg = ws + w.reg, *delta = ws + w.delta;
 
     /* Invisible landmarks (x == 0) are dropped from the model and the data. */
@@ -703,35 +838,17 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
             resid[i] = lm[i] - s2[i];
 
         /* ComputeJacobian(loc_params, glob_params) with W = I (J_w_t = J^T);
-         * its CalcShape3D gives the shape just computed. */
-        jacobian_from_shape(V, n, m, 1, s3, g, J);
-
-        /* J_w_t_m = J^T * resid (OpenCV gemm: double sums) */
-        for (int c = 0; c < k; c++) {
-            double s = 0;
-            for (int r = 0; r < 2 * n; r++)
-                s += (double)J[(size_t)r * k + c] * resid[r];
-            Jte[c] = (float)s;
-        }
-        /* J_w_t_m(6..) - reg * loc: one cv::gemm (alpha -1, beta 1), so a
-         * single rounding of the double result */
-        for (int j = 0; j < m; j++)
-            Jte[6 + j] = (float)(-((double)reg[6 + j] * loc[j]) + (double)Jte[6 + j]);
+         * its CalcShape3D gives the shape just computed. Stored by column
+         * for the products below. */
+        const int rows = 2 * n, rpad = (rows + 7) & ~7;
+        float *JT = ws + w.JT;
+        jacobian_cols(V, n, m, s3, g, JT, rpad);
 
         /* Hessian = J^T J + diag(reg) (OpenBLAS sgemm in OpenFace, whose
          * summation order depends on the machine's kernel): float dot
          * products over J's columns with 8 interleaved partial sums, which
          * the compiler turns into SIMD. */
         {
-            const int rows = 2 * n, rpad = (rows + 7) & ~7;
-            float *JT = ws + w.JT;
-            for (int c = 0; c < k; c++) {
-                float *col = JT + (size_t)c * rpad;
-                for (int r = 0; r < rows; r++)
-                    col[r] = J[(size_t)r * k + c];
-                for (int r = rows; r < rpad; r++)
-                    col[r] = 0;
-            }
             for (int a = 0; a < k; a++) {
                 const float *ca = JT + (size_t)a * rpad;
                 for (int b = 0; b <= a; b++) {
@@ -748,6 +865,29 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
                 }
             }
         }
+        /* J_w_t_m = J^T * resid: cv::gemm's matrix-vector path
+         * (GEMMSingleMul, A * B^T with CV_ENABLE_UNROLLED): four double
+         * partial sums by index mod 4, combined left to right. */
+        {
+            for (int c = 0; c < k; c++) {
+                const float *col = JT + (size_t)c * rpad;
+                double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+                int r = 0;
+                for (; r <= rows - 4; r += 4) {
+                    q0 += (double)col[r] * resid[r];
+                    q1 += (double)col[r + 1] * resid[r + 1];
+                    q2 += (double)col[r + 2] * resid[r + 2];
+                    q3 += (double)col[r + 3] * resid[r + 3];
+                }
+                for (; r < rows; r++)
+                    q0 += (double)col[r] * resid[r];
+                Jte[c] = (float)(q0 + q1 + q2 + q3);
+            }
+        }
+        /* J_w_t_m(6..) - reg * loc: one cv::gemm (alpha -1, beta 1), so a
+         * single rounding of the double result */
+        for (int j = 0; j < m; j++)
+            Jte[6 + j] = (float)(-((double)reg[6 + j] * loc[j]) + (double)Jte[6 + j]);
         memcpy(delta, Jte, (size_t)k * sizeof(float));
         if (cholesky_solve(H, k, delta) != 0) /* cv::solve: dst = 0 on failure */
             memset(delta, 0, (size_t)k * sizeof(float));
