@@ -11,24 +11,29 @@
 
 #include "core/mem.h"
 #include "landmarks/pdm_ops.h"
+#include "pose/rotation.h"
 #include "test_au_csv.h"
 
 static void test_rotations(void **state)
 {
     const float eu[3] = {0.1f, -0.3f, 0.25f};
     float R[9], back[9], e2[3], aa[3];
-    fau_euler_to_rot(eu, R);
+    fau_euler_to_rotation(eu, R);
     /* orthonormal */
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) {
             float d = R[i * 3] * R[j * 3] + R[i * 3 + 1] * R[j * 3 + 1] + R[i * 3 + 2] * R[j * 3 + 2];
             assert_true(fabsf(d - (i == j)) < 1e-6f);
         }
-    fau_rot_to_euler(R, e2);
+    fau_rotation_to_euler(R, e2);
     for (int i = 0; i < 3; i++)
         assert_true(fabsf(e2[i] - eu[i]) < 1e-6f);
     fau_rot_to_axis_angle(R, aa);
-    fau_axis_angle_to_rot(aa, back);
+    const double aad[3] = {aa[0], aa[1], aa[2]};
+    double backd[9];
+    fau_rodrigues(aad, backd, NULL);
+    for (int i = 0; i < 9; i++)
+        back[i] = (float)backd[i];
     for (int i = 0; i < 9; i++)
         assert_true(fabsf(back[i] - R[i]) < 1e-6f);
     /* Orthonormalise of I + small skew is a rotation close to it. */

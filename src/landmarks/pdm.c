@@ -6,46 +6,11 @@
 #include <string.h>
 
 #include "landmarks/pdm_ops.h"
+#include "pose/rotation.h"
 
 /* ------------------------------------------------------------------ */
-/* Rotations                                                          */
+/* SVD and rotation helpers not in pose/rotation.h                    */
 /* ------------------------------------------------------------------ */
-
-void fau_euler_to_rot(const float e[3], float R[9])
-{
-    /* Utilities::Euler2RotationMatrix, float as in OpenFace (sinf/cosf). */
-    float s1 = sinf(e[0]), s2 = sinf(e[1]), s3 = sinf(e[2]);
-    float c1 = cosf(e[0]), c2 = cosf(e[1]), c3 = cosf(e[2]);
-    R[0] = c2 * c3;
-    R[1] = -c2 * s3;
-    R[2] = s2;
-    R[3] = c1 * s3 + c3 * s1 * s2;
-    R[4] = c1 * c3 - s1 * s2 * s3;
-    R[5] = -c2 * s1;
-    R[6] = s1 * s3 - c1 * c3 * s2;
-    R[7] = c3 * s1 + c1 * s2 * s3;
-    R[8] = c1 * c2;
-}
-
-void fau_rot_to_euler(const float R[9], float euler[3])
-{
-    /* Utilities::RotationMatrix2Euler. */
-    float q0 = sqrtf(1 + R[0] + R[4] + R[8]) / 2.0f;
-    float q1 = (R[7] - R[5]) / (4.0f * q0);
-    float q2 = (R[2] - R[6]) / (4.0f * q0);
-    float q3 = (R[3] - R[1]) / (4.0f * q0);
-    float t1 = 2.0f * (q0 * q2 + q1 * q3);
-    if (t1 > 1)
-        t1 = 1.0f;
-    if (t1 < -1)
-        t1 = -1.0f;
-    float yaw = asinf(t1);
-    float pitch = atan2f(2.0f * (q0 * q1 - q2 * q3), q0 * q0 - q1 * q1 - q2 * q2 + q3 * q3);
-    float roll = atan2f(2.0f * (q0 * q3 - q1 * q2), q0 * q0 + q1 * q1 - q2 * q2 - q3 * q3);
-    euler[0] = pitch;
-    euler[1] = yaw;
-    euler[2] = roll;
-}
 
 void fau_svd_f32(const float *A, int m, int n, float *w_out, float *u, float *vt)
 {
@@ -342,36 +307,6 @@ void fau_rot_to_axis_angle(const float Rf[9], float aa[3])
     aa[2] = (float)rz;
 }
 
-void fau_axis_angle_to_rot(const float aa[3], float Rf[9])
-{
-    /* cv::Rodrigues (vector -> matrix) in double. */
-    double rx = aa[0], ry = aa[1], rz = aa[2];
-    double theta = sqrt(rx * rx + ry * ry + rz * rz);
-    if (theta < DBL_EPSILON) {
-        for (int k = 0; k < 9; k++)
-            Rf[k] = (k % 4 == 0) ? 1.0f : 0.0f;
-        return;
-    }
-    double c = cos(theta), s = sin(theta), c1 = 1. - c;
-    double itheta = theta ? 1. / theta : 0.;
-    rx *= itheta;
-    ry *= itheta;
-    rz *= itheta;
-    double rrt[9] = {rx * rx, rx * ry, rx * rz, rx * ry, ry * ry, ry * rz, rx * rz, ry * rz, rz * rz};
-    double r_x[9] = {0, -rz, ry, rz, 0, -rx, -ry, rx, 0};
-    for (int k = 0; k < 9; k++) {
-        double eye = (k % 4 == 0) ? 1.0 : 0.0;
-        Rf[k] = (float)(c * eye + c1 * rrt[k] + s * r_x[k]);
-    }
-}
-
-void fau_pdm_axis_angle_to_euler(const float aa[3], float euler[3])
-{
-    float R[9];
-    fau_axis_angle_to_rot(aa, R);
-    fau_rot_to_euler(R, euler);
-}
-
 /* ------------------------------------------------------------------ */
 /* Shapes                                                             */
 /* ------------------------------------------------------------------ */
@@ -417,7 +352,7 @@ void fau_pdm_shape2d(const fau_pdm *p, const float *local, const float g[6], flo
     int n = p->n_points;
     float R[9];
     float e[3] = {g[1], g[2], g[3]};
-    fau_euler_to_rot(e, R);
+    fau_euler_to_rotation(e, R);
     fau_pdm_shape3d(p, local, s3);
     float s = g[0], tx = g[4], ty = g[5];
     for (int i = 0; i < n; i++) {
@@ -473,7 +408,7 @@ void fau_pdm_params_from_bbox(const fau_pdm *p, const float box[4], const float 
     int n = p->n_points;
     fau_pdm_shape3d(p, local, s3);
     float R[9];
-    fau_euler_to_rot(rotation, R);
+    fau_euler_to_rotation(rotation, R);
     /* rotated = R * reshaped (3 x n), OpenCV float gemm (m = 3 < 100:
      * OpenCV's own loop, double accumulation). */
     double min_x = 0, max_x = 0, min_y = 0, max_y = 0;
@@ -519,7 +454,7 @@ static void jacobian_from_shape(const float *pc, int n, int m, int with_local, c
     int cols = with_local ? 6 + m : 6;
     float R[9];
     float e[3] = {g[1], g[2], g[3]};
-    fau_euler_to_rot(e, R);
+    fau_euler_to_rotation(e, R);
     float s = g[0];
     float r11 = R[0], r12 = R[1], r13 = R[2], r21 = R[3], r22 = R[4], r23 = R[5];
     float *Jx = J, *Jy = J + (size_t)n * cols;
@@ -555,7 +490,7 @@ static void jacobian_cols(const float *pc, int n, int m, const float *s3, const 
 {
     float R[9];
     float e[3] = {g[1], g[2], g[3]};
-    fau_euler_to_rot(e, R);
+    fau_euler_to_rotation(e, R);
     const float s = g[0];
     const float r11 = R[0], r12 = R[1], r13 = R[2], r21 = R[3], r22 = R[4], r23 = R[5];
     const int k = 6 + m;
@@ -608,7 +543,7 @@ void fau_pdm_update_params(const fau_pdm *p, const float *delta, int n_delta, fl
     g[5] += delta[5];
     float e[3] = {g[1], g[2], g[3]};
     float R1[9], R2[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
-    fau_euler_to_rot(e, R1);
+    fau_euler_to_rotation(e, R1);
     R2[7] = delta[1];
     R2[5] = -delta[1];
     R2[2] = delta[2];
@@ -623,7 +558,7 @@ void fau_pdm_update_params(const fau_pdm *p, const float *delta, int n_delta, fl
             R3[i * 3 + j] = R1[i * 3] * R2[j] + R1[i * 3 + 1] * R2[3 + j] + R1[i * 3 + 2] * R2[6 + j];
     float aa[3], eu[3];
     fau_rot_to_axis_angle(R3, aa);
-    fau_pdm_axis_angle_to_euler(aa, eu);
+    fau_axis_angle_to_euler(aa, eu);
     if (isnan(eu[0]) || isnan(eu[1]) || isnan(eu[2]))
         eu[0] = eu[1] = eu[2] = 0;
     g[1] = eu[0];
@@ -812,7 +747,7 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
     if (rotation)
         memcpy(rot, rotation, sizeof rot);
     float R[9];
-    fau_euler_to_rot(rot, R);
+    fau_euler_to_rotation(rot, R);
     float tx = (min_x + max_x) / 2.0f, ty = (min_y + max_y) / 2.0f;
     float *loc = out_local;
     memset(loc, 0, (size_t)m * sizeof(float));
@@ -905,7 +840,7 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
         rot[2] = g[3];
         tx = g[4];
         ty = g[5];
-        fau_euler_to_rot(rot, R);
+        fau_euler_to_rotation(rot, R);
         /* OpenFace measures the error with the new pose but the 3D shape of
          * the previous local parameters. */
         project_inline(s3, n, scaling, R, tx, ty, s2);

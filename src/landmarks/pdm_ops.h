@@ -21,18 +21,12 @@
 
 #include "landmarks/pdm.h"
 
-/* --- rotation helpers (Utilities::*), row-major 3x3 float matrices --- */
+/* --- rotation helpers (Utilities::*), row-major 3x3 float matrices ---
+ * Euler2RotationMatrix, RotationMatrix2Euler, Rodrigues (vector -> matrix)
+ * and AxisAngle2Euler live in pose/rotation.h; these are the rest. */
 
-/* Euler2RotationMatrix: R = Rx * Ry * Rz from {rx, ry, rz}. */
-void fau_euler_to_rot(const float euler[3], float R[9]);
-/* RotationMatrix2Euler (through the quaternion, as OpenFace). */
-void fau_rot_to_euler(const float R[9], float euler[3]);
 /* cv::Rodrigues matrix -> axis-angle (orthonormalises R first, in double). */
 void fau_rot_to_axis_angle(const float R[9], float aa[3]);
-/* cv::Rodrigues axis-angle -> matrix (computed in double, rounded). */
-void fau_axis_angle_to_rot(const float aa[3], float R[9]);
-/* AxisAngle2Euler = RotationMatrix2Euler(Rodrigues(aa)). */
-void fau_pdm_axis_angle_to_euler(const float aa[3], float euler[3]);
 /* PDM::Orthonormalise: the closest rotation U*diag(1,1,det)*Vt (in place). */
 void fau_orthonormalise(float R[9]);
 
