@@ -214,34 +214,30 @@ static int need(fau_reader *r, size_t n, fau_error *e)
     return FAU_OK;
 }
 
-int fau_reader_bin_i32(fau_reader *r, int32_t *v, fau_error *e)
+/* Copies the next n raw (little-endian) bytes into v. */
+static int read_raw(fau_reader *r, void *v, size_t n, fau_error *e)
 {
-    int rc = need(r, 4, e);
+    int rc = need(r, n, e);
     if (rc)
         return rc;
-    memcpy(v, r->data + r->pos, 4);
-    r->pos += 4;
+    memcpy(v, r->data + r->pos, n);
+    r->pos += n;
     return FAU_OK;
+}
+
+int fau_reader_bin_i32(fau_reader *r, int32_t *v, fau_error *e)
+{
+    return read_raw(r, v, sizeof *v, e);
 }
 
 int fau_reader_bin_f32(fau_reader *r, float *v, fau_error *e)
 {
-    int rc = need(r, 4, e);
-    if (rc)
-        return rc;
-    memcpy(v, r->data + r->pos, 4);
-    r->pos += 4;
-    return FAU_OK;
+    return read_raw(r, v, sizeof *v, e);
 }
 
 int fau_reader_bin_f64(fau_reader *r, double *v, fau_error *e)
 {
-    int rc = need(r, 8, e);
-    if (rc)
-        return rc;
-    memcpy(v, r->data + r->pos, 8);
-    r->pos += 8;
-    return FAU_OK;
+    return read_raw(r, v, sizeof *v, e);
 }
 
 int fau_reader_mat_bin(fau_reader *r, fau_matd *m, fau_error *e)
