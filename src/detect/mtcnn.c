@@ -507,6 +507,35 @@ static const float *run_crop(fau_mtcnn *m, const fau_cnn *net, int side, const u
     return fau_cnn_run(net, m->input.p, in, m->act0.p, m->act1.p, m->col.p, &os);
 }
 
+/* RNet / ONet over every candidate: score and regression from the net's
+ * output (prob = 1 / (1 + exp(o0 - o1)), as OpenFace in double), keeping the
+ * candidates at or above the threshold in order. */
+static int score_candidates(fau_mtcnn *m, const fau_cnn *net, int side, const uint8_t *bgr, int W,
+                            int H, size_t stride, float threshold, fau_error *e)
+{
+    fau_cnn_shape os;
+    int rc = ensure_net(m, net, side, side, &os, e);
+    if (rc)
+        return rc;
+    size_t kept = 0;
+    for (size_t k = 0; k < m->all.n; k++) {
+        cand *c = &m->all.p[k];
+        const float *o = run_crop(m, net, side, bgr, W, H, stride, &c->box, e, &rc);
+        if (rc)
+            return rc;
+        if (!o)
+            continue;
+        float prob = (float)(1.0 / (1.0 + (double)expf(o[0] - o[1])));
+        c->score = prob;
+        for (int j = 0; j < 4; j++)
+            c->reg[j] = o[2 + j];
+        if (prob >= threshold)
+            m->all.p[kept++] = *c;
+    }
+    m->all.n = kept;
+    return FAU_OK;
+}
+
 int fau_mtcnn_detect(fau_mtcnn *m, const uint8_t *bgr, int W, int H, size_t stride,
                      const fau_mtcnn_params *pp, fau_face_box *boxes, float *confidences,
                      int max_boxes, int *n_out, fau_error *e)
@@ -591,25 +620,8 @@ int fau_mtcnn_detect(fau_mtcnn *m, const uint8_t *bgr, int W, int H, size_t stri
     trace_all(pp, FAU_MTCNN_RNET_IN, &m->all, -1, NAN, 0);
 
     /* RNet */
-    fau_cnn_shape os;
-    if ((rc = ensure_net(m, &m->rnet, 24, 24, &os, e)))
+    if ((rc = score_candidates(m, &m->rnet, 24, bgr, W, H, stride, pp->t2, e)))
         return rc;
-    size_t kept = 0;
-    for (size_t k = 0; k < m->all.n; k++) {
-        cand *c = &m->all.p[k];
-        const float *o = run_crop(m, &m->rnet, 24, bgr, W, H, stride, &c->box, e, &rc);
-        if (rc)
-            return rc;
-        if (!o)
-            continue;
-        float prob = (float)(1.0 / (1.0 + (double)expf(o[0] - o[1])));
-        c->score = prob;
-        for (int j = 0; j < 4; j++)
-            c->reg[j] = o[2 + j];
-        if (prob >= pp->t2)
-            m->all.p[kept++] = *c;
-    }
-    m->all.n = kept;
     if (nms(m, &m->all, 0.7f, 0))
         return fau_error_set(e, FAU_ENOMEM, "MTCNN: out of memory");
     trace_all(pp, FAU_MTCNN_RNET_NMS, &m->all, -1, NAN, 1);
@@ -618,24 +630,8 @@ int fau_mtcnn_detect(fau_mtcnn *m, const uint8_t *bgr, int W, int H, size_t stri
     trace_all(pp, FAU_MTCNN_ONET_IN, &m->all, -1, NAN, 0);
 
     /* ONet */
-    if ((rc = ensure_net(m, &m->onet, 48, 48, &os, e)))
+    if ((rc = score_candidates(m, &m->onet, 48, bgr, W, H, stride, pp->t3, e)))
         return rc;
-    kept = 0;
-    for (size_t k = 0; k < m->all.n; k++) {
-        cand *c = &m->all.p[k];
-        const float *o = run_crop(m, &m->onet, 48, bgr, W, H, stride, &c->box, e, &rc);
-        if (rc)
-            return rc;
-        if (!o)
-            continue;
-        float prob = (float)(1.0 / (1.0 + (double)expf(o[0] - o[1])));
-        c->score = prob;
-        for (int j = 0; j < 4; j++)
-            c->reg[j] = o[2 + j];
-        if (prob >= pp->t3)
-            m->all.p[kept++] = *c;
-    }
-    m->all.n = kept;
     apply_correction(&m->all, 1);
     if (nms(m, &m->all, 0.7f, 1))
         return fau_error_set(e, FAU_ENOMEM, "MTCNN: out of memory");
