@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/jacobi_svd.h"
 #include "landmarks/pdm_ops.h"
 #include "pose/rotation.h"
 
@@ -123,108 +124,14 @@ void fau_svd_f32(const float *A, int m, int n, float *w_out, float *u, float *vt
             vt[i * n + k] = Vt[i][k];
 }
 
-/* JacobiSVDImpl_<double> (eps = 10 * DBL_EPSILON, minval = DBL_MIN) for a
- * 3x3 matrix as SVD::compute calls it; u and vt row-major. */
+/* SVD::compute of a 3x3 double matrix; u and vt row-major. */
 static void svd3_f64(const double *A, double *u, double *vt)
 {
-    enum { m = 3, n = 3 };
-    double At[3][3], Vt[3][3], W[3];
-    const double eps = DBL_EPSILON * 10;
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < m; k++)
-            At[i][k] = A[k * n + i];
-    for (int i = 0; i < n; i++) {
-        double sd = 0;
-        for (int k = 0; k < m; k++)
-            sd += At[i][k] * At[i][k];
-        W[i] = sd;
-        for (int k = 0; k < n; k++)
-            Vt[i][k] = 0;
-        Vt[i][i] = 1;
-    }
-    for (int iter = 0; iter < 30; iter++) {
-        int changed = 0;
-        for (int i = 0; i < n - 1; i++)
-            for (int j = i + 1; j < n; j++) {
-                double *Ai = At[i], *Aj = At[j];
-                double a = W[i], p = 0, b = W[j];
-                for (int k = 0; k < m; k++)
-                    p += Ai[k] * Aj[k];
-                if (fabs(p) <= eps * sqrt(a * b))
-                    continue;
-                p *= 2;
-                double beta = a - b, gamma = hypot(p, beta), c, s;
-                if (beta < 0) {
-                    double delta = (gamma - beta) * 0.5;
-                    s = sqrt(delta / gamma);
-                    c = p / (gamma * s * 2);
-                } else {
-                    c = sqrt((gamma + beta) / (gamma * 2));
-                    s = p / (gamma * c * 2);
-                }
-                a = b = 0;
-                for (int k = 0; k < m; k++) {
-                    double t0 = c * Ai[k] + s * Aj[k];
-                    double t1 = -s * Ai[k] + c * Aj[k];
-                    Ai[k] = t0;
-                    Aj[k] = t1;
-                    a += t0 * t0;
-                    b += t1 * t1;
-                }
-                W[i] = a;
-                W[j] = b;
-                changed = 1;
-                /* VBLAS<double>::givens handles pairs with SSE2: same
-                 * per-element operations as the scalar loop */
-                double *Vi = Vt[i], *Vj = Vt[j];
-                for (int k = 0; k < n; k++) {
-                    double t0 = c * Vi[k] + s * Vj[k];
-                    double t1 = -s * Vi[k] + c * Vj[k];
-                    Vi[k] = t0;
-                    Vj[k] = t1;
-                }
-            }
-        if (!changed)
-            break;
-    }
-    for (int i = 0; i < n; i++) {
-        double sd = 0;
-        for (int k = 0; k < m; k++)
-            sd += At[i][k] * At[i][k];
-        W[i] = sqrt(sd);
-    }
-    for (int i = 0; i < n - 1; i++) {
-        int j = i;
-        for (int k = i + 1; k < n; k++)
-            if (W[j] < W[k])
-                j = k;
-        if (i != j) {
-            double tw = W[i];
-            W[i] = W[j];
-            W[j] = tw;
-            for (int k = 0; k < m; k++) {
-                double t = At[i][k];
-                At[i][k] = At[j][k];
-                At[j][k] = t;
-            }
-            for (int k = 0; k < n; k++) {
-                double t = Vt[i][k];
-                Vt[i][k] = Vt[j][k];
-                Vt[j][k] = t;
-            }
-        }
-    }
-    for (int i = 0; i < n; i++) {
-        double sc = W[i] > DBL_MIN ? 1 / W[i] : 0.;
-        for (int k = 0; k < m; k++)
-            At[i][k] *= sc;
-    }
-    for (int k = 0; k < m; k++)
-        for (int i = 0; i < n; i++)
-            u[k * n + i] = At[i][k];
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < n; k++)
-            vt[i * n + k] = Vt[i][k];
+    double ut[9], w[3];
+    fau_jacobi_svd_f64(A, 3, w, ut, vt);
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 3; i++)
+            u[k * 3 + i] = ut[i * 3 + k];
 }
 
 /* 3x3 float product as cv::gemm's small-matrix fast path computes it

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/jacobi_svd.h"
 #include "pose/rotation.h"
 
 /* J^T err: cv::gemm with 2n >= 100 rows goes to the LAPACK HAL, i.e.
@@ -104,130 +105,13 @@ static double norm_l2(const double *a, const double *b, int n)
     return sqrt(s);
 }
 
-/* The hypot template of core/src/lapack.cpp (not the C library's). */
-static double cv_hypot(double a, double b)
-{
-    a = fabs(a);
-    b = fabs(b);
-    if (a > b) {
-        b /= a;
-        return a * sqrt(1 + b * b);
-    }
-    if (b > 0) {
-        a /= b;
-        return b * sqrt(1 + a * a);
-    }
-    return 0;
-}
-
 /* cv::solve(A, b, x, DECOMP_SVD) for a 6x6 system: JacobiSVDImpl_ on A^T
  * (one-sided Jacobi, rows of At rotated), then SVBkSbImpl_. */
 static void solve6_svd(const double A[36], const double b[6], double x[6])
 {
     enum { N = 6 };
     double At[N * N], Vt[N * N], W[N];
-    const double eps = DBL_EPSILON * 10, minval = DBL_MIN;
-    const int max_iter = 30; /* max(m, 30) */
-
-    for (int i = 0; i < N; i++)
-        for (int k = 0; k < N; k++)
-            At[i * N + k] = A[k * N + i];
-
-    for (int i = 0; i < N; i++) {
-        double sd = 0;
-        for (int k = 0; k < N; k++) {
-            const double t = At[i * N + k];
-            sd += t * t;
-        }
-        W[i] = sd;
-        for (int k = 0; k < N; k++)
-            Vt[i * N + k] = 0;
-        Vt[i * N + i] = 1;
-    }
-
-    for (int iter = 0; iter < max_iter; iter++) {
-        int changed = 0;
-        for (int i = 0; i < N - 1; i++)
-            for (int j = i + 1; j < N; j++) {
-                double *Ai = At + i * N, *Aj = At + j * N;
-                double a = W[i], p = 0, bb = W[j];
-                for (int k = 0; k < N; k++)
-                    p += Ai[k] * Aj[k];
-                if (fabs(p) <= eps * sqrt(a * bb))
-                    continue;
-                p *= 2;
-                const double beta = a - bb, gamma = cv_hypot(p, beta);
-                double c, s;
-                if (beta < 0) {
-                    const double delta = (gamma - beta) * 0.5;
-                    s = sqrt(delta / gamma);
-                    c = p / (gamma * s * 2);
-                } else {
-                    c = sqrt((gamma + beta) / (gamma * 2));
-                    s = p / (gamma * c * 2);
-                }
-                a = bb = 0;
-                for (int k = 0; k < N; k++) {
-                    const double t0 = c * Ai[k] + s * Aj[k];
-                    const double t1 = -s * Ai[k] + c * Aj[k];
-                    Ai[k] = t0;
-                    Aj[k] = t1;
-                    a += t0 * t0;
-                    bb += t1 * t1;
-                }
-                W[i] = a;
-                W[j] = bb;
-                changed = 1;
-                double *Vi = Vt + i * N, *Vj = Vt + j * N;
-                for (int k = 0; k < N; k++) {
-                    const double t0 = c * Vi[k] + s * Vj[k];
-                    const double t1 = -s * Vi[k] + c * Vj[k];
-                    Vi[k] = t0;
-                    Vj[k] = t1;
-                }
-            }
-        if (!changed)
-            break;
-    }
-
-    for (int i = 0; i < N; i++) {
-        double sd = 0;
-        for (int k = 0; k < N; k++) {
-            const double t = At[i * N + k];
-            sd += t * t;
-        }
-        W[i] = sqrt(sd);
-    }
-
-    for (int i = 0; i < N - 1; i++) {
-        int j = i;
-        for (int k = i + 1; k < N; k++)
-            if (W[j] < W[k])
-                j = k;
-        if (i != j) {
-            double t = W[i];
-            W[i] = W[j];
-            W[j] = t;
-            for (int k = 0; k < N; k++) {
-                t = At[i * N + k];
-                At[i * N + k] = At[j * N + k];
-                At[j * N + k] = t;
-                t = Vt[i * N + k];
-                Vt[i * N + k] = Vt[j * N + k];
-                Vt[j * N + k] = t;
-            }
-        }
-    }
-
-    /* Left singular vectors: normalise the rotated rows (a zero singular
-     * value, which would need OpenCV's random completion, leaves the row at
-     * zero; it is then skipped by the threshold below exactly as in OpenCV). */
-    for (int i = 0; i < N; i++) {
-        const double sd = W[i];
-        const double s = sd > minval ? 1 / sd : 0.;
-        for (int k = 0; k < N; k++)
-            At[i * N + k] *= s;
-    }
+    fau_jacobi_svd_f64(A, N, W, At, Vt);
 
     /* SVBkSbImpl_, nb = 1, u and v transposed. */
     double threshold = 0;
