@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "align/align.h"
+#include "kernels/image.h"
 #include "landmarks/pdm_ops.h"
 
 /* extract_rigid_points: the 24 points that do not move with expression. */
@@ -193,18 +194,9 @@ void fau_warp_affine_u8(const fau_kernels *kt, const uint8_t *src, int sw, int s
             int Y = (Y0 + bdelta) >> (AB_BITS - INTER_BITS);
             int sx = X >> INTER_BITS, sy = Y >> INTER_BITS;
             int ax = X & (INTER_TAB_SIZE - 1), ay = Y & (INTER_TAB_SIZE - 1);
-            /* BilinearTab_i: products of 1/32 steps are exact multiples of
-             * 32; the (0,0) entry saturates to 32767 and initInterTab2D's
-             * sum fix-up puts the missing 1 on the (1,1) weight. */
-            int w0, w1, w2, w3;
-            if (ax == 0 && ay == 0) {
-                w0 = 32767, w1 = 0, w2 = 0, w3 = 1;
-            } else {
-                w0 = (32 - ay) * (32 - ax) * 32;
-                w1 = (32 - ay) * ax * 32;
-                w2 = ay * (32 - ax) * 32;
-                w3 = ay * ax * 32;
-            }
+            int wt[4];
+            fau_bilinear_tab_weights(ax, ay, wt);
+            const int w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3];
             if ((unsigned)sx < (unsigned)(sw - 1) && (unsigned)sy < (unsigned)(sh - 1)) {
                 /* all four neighbours inside (OpenCV's fast path; same sums) */
                 const uint8_t *p0 = src + (size_t)sy * sstride + (size_t)sx * cn, *p1 = p0 + sstride;

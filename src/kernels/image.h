@@ -12,6 +12,22 @@
  * X = (X0 + adelta[x]) >> 5, Y = (Y0 + bdelta[x]) >> 5 (1/32 pixel units,
  * as remapBilinear gets them from warpAffine's 10-bit offsets), blending
  * with OpenCV's 15-bit BilinearTab_i weights. out gets n * 3 bytes. */
+/* OpenCV's BilinearTab_i weights for sub-pixel offsets (ax, ay) in 1/32
+ * pixel: products of 1/32 steps are exact multiples of 32; the (0,0) entry
+ * saturates to 32767 and initInterTab2D's sum fix-up puts the missing 1 on
+ * the (1,1) weight. */
+static inline void fau_bilinear_tab_weights(int ax, int ay, int w[4])
+{
+    if (ax == 0 && ay == 0) {
+        w[0] = 32767, w[1] = 0, w[2] = 0, w[3] = 1;
+    } else {
+        w[0] = (32 - ay) * (32 - ax) * 32;
+        w[1] = (32 - ay) * ax * 32;
+        w[2] = ay * (32 - ax) * 32;
+        w[3] = ay * ax * 32;
+    }
+}
+
 typedef void (*fau_k_warp_row_c3_fn)(const uint8_t *src, int sw, int sh, size_t sstride,
                                      const int32_t *adelta, const int32_t *bdelta, int X0, int Y0,
                                      uint8_t *out, int n);

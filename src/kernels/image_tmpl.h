@@ -14,18 +14,9 @@ FAU_INLINE void warp_px_c3(const uint8_t *src, int sw, int sh, size_t sstride, i
 {
     enum { TAB = 32, COEF_BITS = 15 };
     const int sx = X >> 5, sy = Y >> 5, ax = X & (TAB - 1), ay = Y & (TAB - 1);
-    /* BilinearTab_i: products of 1/32 steps are exact multiples of 32; the
-     * (0,0) entry saturates to 32767 and initInterTab2D's sum fix-up puts
-     * the missing 1 on the (1,1) weight. */
-    int w0, w1, w2, w3;
-    if (ax == 0 && ay == 0) {
-        w0 = 32767, w1 = 0, w2 = 0, w3 = 1;
-    } else {
-        w0 = (32 - ay) * (32 - ax) * 32;
-        w1 = (32 - ay) * ax * 32;
-        w2 = ay * (32 - ax) * 32;
-        w3 = ay * ax * 32;
-    }
+    int wt[4];
+    fau_bilinear_tab_weights(ax, ay, wt);
+    const int w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3];
     const int r = 1 << (COEF_BITS - 1);
     if ((unsigned)sx < (unsigned)(sw - 1) && (unsigned)sy < (unsigned)(sh - 1)) {
         /* all four neighbours inside (OpenCV's fast path; same sums) */
