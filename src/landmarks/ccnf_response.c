@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "detect/sgemm_openblas.h"
+
 const fau_ccnf_window *fau_ccnf_sigma_window(const fau_ccnf_patches *sigma_file, int window_size)
 {
     const fau_ccnf_window *found = NULL;
@@ -103,11 +105,50 @@ int fau_ccnf_sigma(const fau_ccnf_expert *x, const fau_ccnf_window *win, int win
     return FAU_OK;
 }
 
+/* Rows of the transposed im2col and of the neuron responses: the window
+ * positions, padded to 16 floats so that every row starts 64-byte aligned. */
+static size_t pos_pad(int window_size)
+{
+    return ((size_t)window_size * (size_t)window_size + 15) & ~(size_t)15;
+}
+
 size_t fau_ccnf_response_scratch(const fau_ccnf_expert *x, int window_size)
 {
-    size_t blocks = (size_t)window_size * (size_t)window_size;
+    size_t blocks = pos_pad(window_size);
     size_t cols = (size_t)(1 + x->width * x->height);
-    return blocks * cols + 2 * blocks;
+    size_t nn = (size_t)(x->n_neurons > 0 ? x->n_neurons : 0);
+    /* im2col^T, neuron responses, response, its transpose, one im2col row */
+    return blocks * cols + nn * blocks + 2 * blocks + ((cols + 15) & ~(size_t)15);
+}
+
+/* One row of im2colContrastNormBias: the patch at x offset j, y offset i. */
+static inline void im2col_row(const float *area, size_t area_stride, int i, int j, int width,
+                              int height, float *Mo)
+{
+    const int cols = width * height + 1;
+    float sum = 0;
+    Mo[0] = 1.0f;
+    for (int yy = 0; yy < height; yy++) {
+        const float *Mi = area + (size_t)(i + yy) * area_stride;
+        for (int xx = 0; xx < width; xx++) {
+            float in = Mi[j + xx];
+            sum += in;
+            Mo[1 + xx * height + yy] = in;
+        }
+    }
+    float mean = sum / (float)(width * height);
+    float sum_sq = 0;
+    for (int k = 1; k < cols; k++) {
+        float in = Mo[k] - mean;
+        Mo[k] = in;
+        sum_sq += in * in;
+    }
+    float norm = sqrtf(sum_sq); /* = (float)sqrt((double)x), correctly rounded */
+    if (norm == 0)
+        norm = 1;
+    norm = (float)(1.0 / norm); /* double division, stored as float */
+    for (int k = 1; k < cols; k++)
+        Mo[k] *= norm;
 }
 
 void fau_ccnf_im2col_norm(const float *area, size_t area_stride, int area_rows, int area_cols,
@@ -117,81 +158,89 @@ void fau_ccnf_im2col_norm(const float *area, size_t area_stride, int area_rows, 
     int cols = width * height + 1;
     size_t row = 0;
     for (int j = 0; j < xB; j++)
-        for (int i = 0; i < yB; i++, row++) {
-            float *Mo = out + row * (size_t)cols;
-            float sum = 0;
-            Mo[0] = 1.0f;
-            for (int yy = 0; yy < height; yy++) {
-                const float *Mi = area + (size_t)(i + yy) * area_stride;
-                for (int xx = 0; xx < width; xx++) {
-                    float in = Mi[j + xx];
-                    sum += in;
-                    Mo[1 + xx * height + yy] = in;
-                }
-            }
-            float mean = sum / (float)(width * height);
-            float sum_sq = 0;
-            for (int k = 1; k < cols; k++) {
-                float in = Mo[k] - mean;
-                Mo[k] = in;
-                sum_sq += in * in;
-            }
-            float norm = sqrtf(sum_sq); /* = (float)sqrt((double)x), correctly rounded */
-            if (norm == 0)
-                norm = 1;
-            norm = (float)(1.0 / norm); /* double division, stored as float */
-            for (int k = 1; k < cols; k++)
-                Mo[k] *= norm;
-        }
+        for (int i = 0; i < yB; i++, row++)
+            im2col_row(area, area_stride, i, j, width, height, out + row * (size_t)cols);
+}
+
+int fau_ccnf_fma_allowed(void)
+{
+    return fau_sgemm_fma_allowed();
 }
 
 void fau_ccnf_response(const fau_ccnf_expert *x, const float *sigma, const float *area,
                        size_t area_stride, int window_size, float *scratch, float *response)
 {
-    int ws = window_size;
-    size_t blocks = (size_t)ws * (size_t)ws;
-    if (x->n_neurons == 0) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    /* the CPU check only (cached by libgcc); fau_ccnf_response_fma lets the
+     * caller apply $FACEAU_SIMD once instead */
+    __builtin_cpu_init();
+    const int use_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    const int use_fma = 0;
+#endif
+    fau_ccnf_response_fma(x, sigma, area, area_stride, window_size, scratch, response, use_fma);
+}
+
+void fau_ccnf_response_fma(const fau_ccnf_expert *x, const float *sigma, const float *area,
+                           size_t area_stride, int window_size, float *scratch, float *response,
+                           int use_fma)
+{
+    const int ws = window_size, P = ws * ws, nn = x->n_neurons;
+    const size_t blocks = (size_t)P;
+    if (nn == 0) {
         memset(response, 0, blocks * sizeof(float));
         return;
     }
-    int cols = x->wm_cols;
-    float *im2col = scratch;
-    float *resp = im2col + blocks * (size_t)cols; /* block order (x-major) */
-    float *vec = resp + blocks;                   /* transposed: row = y */
-    fau_ccnf_im2col_norm(area, area_stride, ws + x->height - 1, ws + x->width - 1, x->width,
-                         x->height, im2col);
+    const int cols = x->wm_cols;
+    const size_t ld = pos_pad(ws);
+    float *At = scratch;                          /* cols x ld: normalized_input */
+    float *full = At + (size_t)cols * ld;         /* nn x ld: neuron_resp_full */
+    float *resp = full + (size_t)nn * ld;         /* block order (x-major) */
+    float *vec = resp + ld;                       /* transposed: row = y */
+    float *row = vec + ld;                        /* one im2col row */
+
+    /* im2colContrastNormBias, then .t(): position t = j*ws + i goes to
+     * column t of normalized_input (cols x P). */
+    {
+        size_t t = 0;
+        for (int j = 0; j < ws; j++)
+            for (int i = 0; i < ws; i++, t++) {
+                im2col_row(area, area_stride, i, j, x->width, x->height, row);
+                for (int k = 0; k < cols; k++)
+                    At[(size_t)k * ld + t] = row[k];
+            }
+    }
+    /* sgemm_("N", "N", P, nn, cols, 1, normalized_input, P, weight_matrix,
+     * cols, 0, neuron_resp_full, P): neuron n's response to position t in
+     * row n, column t; OpenBLAS's order (8-row panels of positions with one
+     * or two chains over the 122 steps). */
+    fau_sgemm_openblas_fast(P, nn, cols, 1.0f, At, (int)ld, x->weight_matrix, cols, 0.0f, full,
+                            (int)ld, use_fma);
     memset(resp, 0, blocks * sizeof(float));
-    for (int n = 0; n < x->n_neurons; n++) {
+    for (int n = 0; n < nn; n++) {
         double alpha = x->neurons[n].alpha;
         if (!(alpha > 1e-4))
             continue; /* too small to matter, skipped as in OpenFace */
-        const float *w = x->weight_matrix + (size_t)n * (size_t)cols;
-        for (size_t t = 0; t < blocks; t++) {
-            const float *p = im2col + t * (size_t)cols;
-            float dot = 0;
-            for (int k = 0; k < cols; k++)
-                dot += w[k] * p[k];
+        const float *q = full + (size_t)n * ld;
+        for (size_t t = 0; t < blocks; t++)
             /* *p += (2.0 * alpha) / (1.0 + exp(-q)): double, stored to float. The
              * unqualified exp on a float resolves to the C double exp with
              * OpenFace's includes (checked against OpenCV 4.6/dlib headers). */
-            resp[t] = (float)(resp[t] + (2.0 * alpha) / (1.0 + exp(-(double)dot)));
-        }
+            resp[t] = (float)(resp[t] + (2.0 * alpha) / (1.0 + exp(-(double)q[t])));
     }
     /* response.t(): block t = j*ws + i (x = j, y = i) goes to row i, col j */
     for (int j = 0; j < ws; j++)
         for (int i = 0; i < ws; i++)
             vec[(size_t)i * ws + j] = resp[(size_t)j * ws + i];
-    /* out = Sigma * vec */
+    /* sgemm_("N", "N", 1, P, P, 1, resp_vec, 1, Sigma, P, 0, out, 1):
+     * out[r] = sum_k Sigma[r][k] * vec[k], one chain per output. The M = 1
+     * routine wants B = Sigma^T stored K-major, which is Sigma's row-major
+     * storage again because Sigma is symmetric bit for bit (see header). */
+    fau_sgemm_openblas_m1(P, P, 1.0f, vec, sigma, blocks, 0.0f, response, use_fma);
     float min = INFINITY;
-    for (size_t r = 0; r < blocks; r++) {
-        const float *s = sigma + r * blocks;
-        float acc = 0;
-        for (size_t k = 0; k < blocks; k++)
-            acc += s[k] * vec[k];
-        response[r] = acc;
-        if (acc < min)
-            min = acc;
-    }
+    for (size_t r = 0; r < blocks; r++)
+        if (response[r] < min)
+            min = response[r];
     if (min < 0)
         for (size_t r = 0; r < blocks; r++)
             response[r] = response[r] - min;
