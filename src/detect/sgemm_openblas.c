@@ -244,7 +244,9 @@ __attribute__((target("avx2,fma"))) static void panel_c_fma(const float *A, int 
         }
 }
 
-/* NP panels of 8 rows (consecutive) times NC columns, all in mode MODE. */
+/* NP panels of 8 rows (consecutive) times NC columns, all in mode MODE;
+ * only the first `rows` rows are stored (a partial last panel: its other
+ * lanes read A's padding and are dropped). */
 #define PANEL_V(NP, NC, MODE)                                                                  \
     do {                                                                                       \
         v8f e0[NP][NC], e1[NP][NC];                                                            \
@@ -283,6 +285,11 @@ __attribute__((target("avx2,fma"))) static void panel_c_fma(const float *A, int 
             for (int c = 0; c < NC; c++) {                                                     \
                 const v8f r = MODE == 2 ? e1[p][c] + e0[p][c] : e0[p][c];                      \
                 float *o = C + (size_t)c * ldc + 8 * p;                                        \
+                if (rows < 8) {                                                                \
+                    for (int l = 0; l < rows; l++)                                             \
+                        o[l] = fmaf(r[l], alpha, o[l]);                                        \
+                    continue;                                                                  \
+                }                                                                              \
                 v8f ov;                                                                        \
                 memcpy(&ov, o, sizeof ov);                                                     \
                 ov = ov + r * alpha;                                                           \
@@ -292,7 +299,7 @@ __attribute__((target("avx2,fma"))) static void panel_c_fma(const float *A, int 
 
 __attribute__((target("avx2,fma"), optimize("O3", "fp-contract=fast"))) static void
 panels_fma(const float *A, int lda, const float *B, int ldb, float *C, int ldc, int np, int nc,
-           int k0, int k1, float alpha, int mode)
+           int rows, int k0, int k1, float alpha, int mode)
 {
     /* np 2 only in mode 1 (8 accumulators either way) */
     if (mode == 2) {
@@ -366,72 +373,66 @@ void fau_sgemm_openblas_m1(int N, int K, float alpha, const float *a, const floa
     }
 }
 
-/* Mode of the whole 8-row panel at row i0 for column j, or 0 when its rows
- * differ (never seen: modes change only at panel boundaries). */
-static int panel_mode(int m, int n, int i0, int j)
-{
-    const int mode = call_mode(m, n, i0, j);
-    for (int l = 1; l < 8; l++)
-        if (call_mode(m, n, i0 + l, j) != mode)
-            return 0;
-    return mode;
-}
-
+/* One kernel call on the vector path. Modes are uniform over each 8-row
+ * panel (call_mode depends on the row only through i / 8, or through
+ * i < m / 8 * 8, which holds for all rows of a full panel and none of the
+ * rows after), so panels go whole: two at a time where both are
+ * single-chain, columns in groups of up to 4 with equal modes. The rows
+ * after the last full panel go as one partial panel when A's storage
+ * holds 8 rows there (lda), else one by one. */
 static void kernel_call_fast(int m, int n, int k0, int k1, float alpha, const float *A, int lda,
                              const float *B, int ldb, float *C, int ldc, int use_fma)
 {
-    const int full = m / 8 * 8;
-    for (int i0 = 0; i0 < full;) {
-        /* two panels at once where both have the same modes (mode 1) */
-        int np = 1;
-        if (i0 + 16 <= full) {
-            np = 2;
-            for (int j = 0; j < n && np == 2; j++) {
-                const int a = panel_mode(m, n, i0, j);
-                if (a != 1 || panel_mode(m, n, i0 + 8, j) != 1)
-                    np = 1;
-            }
-        }
-        for (int j = 0; j < n;) {
-            const int mode = panel_mode(m, n, i0, j);
-            int nc = 1;
-            while (mode && nc < 4 && j + nc < n && panel_mode(m, n, i0, j + nc) == mode)
-                nc++;
-            const float *Ap = A + i0;
-            const float *Bp = B + (size_t)j * ldb;
-            float *Cp = C + (size_t)j * ldc + i0;
+    const int full = m / 8 * 8, tail = m - full;
 #if defined(__x86_64__) && defined(__GNUC__)
-            if (use_fma && mode) {
-                panels_fma(Ap, lda, Bp, ldb, Cp, ldc, np, nc, k0, k1, alpha, mode);
+    if (use_fma) {
+        const int lim = tail > 0 && full + 8 <= lda ? full + 8 : full;
+        for (int i0 = 0; i0 < lim;) {
+            const int rows = i0 < full ? 8 : tail;
+            const int two = rows == 8 && i0 + 16 <= full;
+            int ma = call_mode(m, n, i0, 0), mb = two ? call_mode(m, n, i0 + 8, 0) : 0;
+            for (int j = 0; j < n;) {
+                int nc = 1, na = 0, nb = 0;
+                while (j + nc < n) {
+                    na = call_mode(m, n, i0, j + nc);
+                    nb = two ? call_mode(m, n, i0 + 8, j + nc) : 0;
+                    if (nc == 4 || na != ma || nb != mb)
+                        break;
+                    nc++;
+                }
+                const float *Bp = B + (size_t)j * ldb;
+                float *Cp = C + (size_t)j * ldc + i0;
+                if (two && ma == 1 && mb == 1) {
+                    panels_fma(A + i0, lda, Bp, ldb, Cp, ldc, 2, nc, 8, k0, k1, alpha, 1);
+                } else {
+                    panels_fma(A + i0, lda, Bp, ldb, Cp, ldc, 1, nc, rows, k0, k1, alpha, ma);
+                    if (two)
+                        panels_fma(A + i0 + 8, lda, Bp, ldb, Cp + 8, ldc, 1, nc, 8, k0, k1, alpha,
+                                   mb);
+                }
                 j += nc;
-                continue;
+                ma = na;
+                mb = nb;
             }
-#endif
-            for (int p = 0; p < np; p++)
-                for (int c = 0; c < nc; c++)
-                    for (int l = 0; l < 8; l++) {
-                        const int i = i0 + 8 * p + l;
-                        panel_c(A + i, lda, B + (size_t)(j + c) * ldb, ldb,
-                                C + (size_t)(j + c) * ldc + i, ldc, 1, 1, k0, k1, alpha,
-                                call_mode(m, n, i, j + c));
-                    }
-            j += nc;
+            i0 += two ? 16 : 8;
         }
-        i0 += 8 * np;
+        if (lim > full)
+            return;
+        for (int i = full; i < m; i++)
+            for (int j = 0; j < n; j++)
+                panel_c_fma(A + i, lda, B + (size_t)j * ldb, ldb, C + (size_t)j * ldc + i, ldc, 1,
+                            1, k0, k1, alpha, call_mode(m, n, i, j));
+        return;
     }
-    for (int i = full; i < m; i++)
-        for (int j = 0; j < n; j++) {
-            const float *Ai = A + i, *Bj = B + (size_t)j * ldb;
-            float *Cij = C + (size_t)j * ldc + i;
-            const int mode = call_mode(m, n, i, j);
-#if defined(__x86_64__) && defined(__GNUC__)
-            if (use_fma) {
-                panel_c_fma(Ai, lda, Bj, ldb, Cij, ldc, 1, 1, k0, k1, alpha, mode);
-                continue;
-            }
+#else
+    (void)use_fma;
+    (void)full;
+    (void)tail;
 #endif
-            panel_c(Ai, lda, Bj, ldb, Cij, ldc, 1, 1, k0, k1, alpha, mode);
-        }
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < m; i++)
+            panel_c(A + i, lda, B + (size_t)j * ldb, ldb, C + (size_t)j * ldc + i, ldc, 1, 1, k0, k1,
+                    alpha, call_mode(m, n, i, j));
 }
 
 void fau_sgemm_openblas_fast(int M, int N, int K, float alpha, const float *A, int lda,

@@ -117,8 +117,10 @@ size_t fau_ccnf_response_scratch(const fau_ccnf_expert *x, int window_size)
     size_t blocks = pos_pad(window_size);
     size_t cols = (size_t)(1 + x->width * x->height);
     size_t nn = (size_t)(x->n_neurons > 0 ? x->n_neurons : 0);
-    /* im2col^T, neuron responses, response, its transpose, one im2col row */
-    return blocks * cols + nn * blocks + 2 * blocks + ((cols + 15) & ~(size_t)15);
+    size_t area = (size_t)(window_size + x->height - 1) * (size_t)(window_size + x->width - 1);
+    /* im2col^T, neuron responses, response, its transpose, one im2col row,
+     * the area transposed */
+    return blocks * cols + nn * blocks + 2 * blocks + ((cols + 15) & ~(size_t)15) + area;
 }
 
 /* One row of im2colContrastNormBias: the patch at x offset j, y offset i. */
@@ -162,6 +164,103 @@ void fau_ccnf_im2col_norm(const float *area, size_t area_stride, int area_rows, 
             im2col_row(area, area_stride, i, j, width, height, out + row * (size_t)cols);
 }
 
+/* im2colContrastNormBias followed by .t() (normalized_input: row k, column
+ * t = j*ws + i), for every position of a ws x ws window, scalar. */
+static void im2col_t_c(const float *area, size_t area_stride, int ws, int width, int height,
+                       float *At, size_t ld, float *row)
+{
+    const int cols = width * height + 1;
+    size_t t = 0;
+    for (int j = 0; j < ws; j++)
+        for (int i = 0; i < ws; i++, t++) {
+            im2col_row(area, area_stride, i, j, width, height, row);
+            for (int k = 0; k < cols; k++)
+                At[(size_t)k * ld + t] = row[k];
+        }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+
+/* The same with L consecutive y offsets (consecutive t) in vector lanes, on
+ * the area transposed (aT[x * ah + y]) so that a lane's pixel loads are
+ * contiguous. Every lane keeps OpenFace's per-patch operation order (sum in
+ * row order, squares in column order, no fused multiply-add: target avx2
+ * only, and contraction off); the last block of a column starts at ws - L,
+ * recomputing a few positions with identical results. */
+#define IM2COL_T_V(VT, L)                                                                      \
+    do {                                                                                       \
+        const float cnt = (float)(width * height);                                             \
+        const int nb = (ws + L - 1) / L, ng = ws * nb;                                         \
+        for (int g0 = 0; g0 < ng; g0 += 4) {                                                   \
+            /* four (x offset, first y offset) blocks at a time, so that four   \
+             * dependent sums run side by side; the last group repeats      \
+             * its final block */                                                              \
+            const float *base[4];                                                              \
+            float *out[4];                                                                     \
+            for (int q = 0; q < 4; q++) {                                                      \
+                const int g = g0 + q < ng ? g0 + q : ng - 1;                                   \
+                const int j = g / nb, ib = g % nb * L;                                         \
+                const int i0 = ib + L <= ws ? ib : ws - L;                                     \
+                base[q] = aT + (size_t)j * ah + i0;                                            \
+                out[q] = At + (size_t)j * ws + i0;                                             \
+            }                                                                                  \
+            VT sum[4] = {{0}, {0}, {0}, {0}};                                                  \
+            for (int yy = 0; yy < height; yy++)                                                \
+                for (int xx = 0; xx < width; xx++)                                             \
+                    for (int q = 0; q < 4; q++) {                                              \
+                        VT v;                                                                  \
+                        memcpy(&v, base[q] + (size_t)xx * ah + yy, sizeof v);                  \
+                        sum[q] = sum[q] + v;                                                   \
+                    }                                                                          \
+            VT mean[4], ssq[4] = {{0}, {0}, {0}, {0}};                                         \
+            for (int q = 0; q < 4; q++)                                                        \
+                mean[q] = sum[q] / cnt;                                                        \
+            for (int xx = 0; xx < width; xx++)                                                 \
+                for (int yy = 0; yy < height; yy++)                                            \
+                    for (int q = 0; q < 4; q++) {                                              \
+                        VT v;                                                                  \
+                        memcpy(&v, base[q] + (size_t)xx * ah + yy, sizeof v);                  \
+                        v = v - mean[q];                                                       \
+                        ssq[q] = ssq[q] + v * v;                                               \
+                    }                                                                          \
+            for (int q = 0; q < 4; q++) {                                                      \
+                VT norm, one;                                                                  \
+                for (int l = 0; l < L; l++) {                                                  \
+                    float nl = sqrtf(ssq[q][l]);                                               \
+                    if (nl == 0)                                                               \
+                        nl = 1;                                                                \
+                    norm[l] = (float)(1.0 / nl);                                               \
+                    one[l] = 1.0f;                                                             \
+                }                                                                              \
+                memcpy(out[q], &one, sizeof one);                                              \
+                for (int xx = 0; xx < width; xx++)                                             \
+                    for (int yy = 0; yy < height; yy++) {                                      \
+                        VT v;                                                                  \
+                        memcpy(&v, base[q] + (size_t)xx * ah + yy, sizeof v);                  \
+                        v = (v - mean[q]) * norm;                                              \
+                        memcpy(out[q] + (size_t)(1 + xx * height + yy) * ld, &v, sizeof v);    \
+                    }                                                                          \
+            }                                                                                  \
+        }                                                                                      \
+    } while (0)
+
+__attribute__((target("avx2"), optimize("O3", "fp-contract=off"))) static void
+im2col_t_avx2(const float *area, size_t area_stride, int ws, int width, int height, float *At,
+              size_t ld, float *aT)
+{
+    const int ah = ws + height - 1, aw = ws + width - 1;
+    for (int y = 0; y < ah; y++)
+        for (int xq = 0; xq < aw; xq++)
+            aT[(size_t)xq * ah + y] = area[(size_t)y * area_stride + xq];
+    if (ws >= 8)
+        IM2COL_T_V(v8f, 8);
+    else
+        IM2COL_T_V(v4f, 4);
+}
+#endif
+
 int fau_ccnf_fma_allowed(void)
 {
     return fau_sgemm_fma_allowed();
@@ -200,16 +299,18 @@ void fau_ccnf_response_fma(const fau_ccnf_expert *x, const float *sigma, const f
     float *row = vec + ld;                        /* one im2col row */
 
     /* im2colContrastNormBias, then .t(): position t = j*ws + i goes to
-     * column t of normalized_input (cols x P). */
-    {
-        size_t t = 0;
-        for (int j = 0; j < ws; j++)
-            for (int i = 0; i < ws; i++, t++) {
-                im2col_row(area, area_stride, i, j, x->width, x->height, row);
-                for (int k = 0; k < cols; k++)
-                    At[(size_t)k * ld + t] = row[k];
-            }
-    }
+     * column t of normalized_input (cols x P). The padding columns P..ld-1
+     * are zeroed: the sgemm's last 8-row panel may read (not use) them. */
+    float *aT = row + ((cols + 15) & ~15);
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (use_fma && ws >= 4)
+        im2col_t_avx2(area, area_stride, ws, x->width, x->height, At, ld, aT);
+    else
+#endif
+        im2col_t_c(area, area_stride, ws, x->width, x->height, At, ld, row);
+    (void)aT;
+    for (int k = 0; k < cols; k++)
+        memset(At + (size_t)k * ld + blocks, 0, (ld - blocks) * sizeof(float));
     /* sgemm_("N", "N", P, nn, cols, 1, normalized_input, P, weight_matrix,
      * cols, 0, neuron_resp_full, P): neuron n's response to position t in
      * row n, column t; OpenBLAS's order (8-row panels of positions with one
