@@ -185,47 +185,93 @@ typedef float v8f __attribute__((vector_size(32)));
  * (O3 and fp-contract=fast for these functions only, so that any build
  * contracts it), i.e. exactly the fmaf of the C versions; test_sgemm_fast
  * checks the bits. */
+/* NV vectors of 8 columns from column j: one chain per lane over the
+ * chunk; the last vector stores only `last` lanes (its other lanes read
+ * bt's row padding and are dropped). */
+#define M1_V(NV)                                                                               \
+    do {                                                                                       \
+        v8f e[NV];                                                                             \
+        for (int q = 0; q < NV; q++)                                                           \
+            e[q] = (v8f){0, 0, 0, 0, 0, 0, 0, 0};                                              \
+        const float *b = bt + (size_t)k0 * ldbt + j;                                           \
+        for (int k = k0; k < k1; k++, b += ldbt) {                                             \
+            const float x = a[k];                                                              \
+            for (int q = 0; q < NV; q++) {                                                     \
+                v8f y;                                                                         \
+                memcpy(&y, b + 8 * q, sizeof y);                                               \
+                e[q] = e[q] + y * x;                                                           \
+            }                                                                                  \
+        }                                                                                      \
+        for (int q = 0; q < NV; q++) {                                                         \
+            float *o = c + j + 8 * q;                                                          \
+            if (q == NV - 1 && last < 8) {                                                     \
+                for (int l = 0; l < last; l++)                                                 \
+                    o[l] = fmaf(e[q][l], alpha, o[l]);                                         \
+                continue;                                                                      \
+            }                                                                                  \
+            v8f ov;                                                                            \
+            memcpy(&ov, o, sizeof ov);                                                         \
+            ov = ov + e[q] * alpha;                                                            \
+            memcpy(o, &ov, sizeof ov);                                                         \
+        }                                                                                      \
+    } while (0)
+
+/* The vector forms: x + y * z is contracted into one fused multiply-add
+ * (O3 and fp-contract=fast for these functions only, so that any build
+ * contracts it), i.e. exactly the fmaf of the C versions; test_sgemm_fast
+ * checks the bits. Up to 8 vectors (64 columns) at a time, the groups
+ * balanced so that none is left with a lone latency-bound chain. */
 __attribute__((target("avx2,fma"), optimize("O3", "fp-contract=fast"))) static void
 m1_chunk_fma(int N, int k0, int k1, float alpha, const float *a, const float *bt, size_t ldbt,
              float *c)
 {
+    /* a partial last vector when bt's rows are long enough to load it */
+    const int nfull = N / 8, rest = N % 8;
+    const int nv = rest && (size_t)nfull * 8 + 8 <= ldbt ? nfull + 1 : nfull;
     int j = 0;
-    for (; j + 32 <= N; j += 32) {
-        v8f e[4] = {{0}, {0}, {0}, {0}};
-        const float *b = bt + (size_t)k0 * ldbt + j;
-        for (int k = k0; k < k1; k++, b += ldbt) {
-            const float x = a[k];
-            for (int q = 0; q < 4; q++) {
-                v8f y;
-                memcpy(&y, b + 8 * q, sizeof y);
-                e[q] = e[q] + y * x;
-            }
+    for (int done = 0; done < nv;) {
+        const int groups = (nv - done + 7) / 8, g = (nv - done + groups - 1) / groups;
+        const int last = done + g == nv && nv > nfull ? rest : 8;
+        switch (g) {
+        case 8:
+            M1_V(8);
+            break;
+        case 7:
+            M1_V(7);
+            break;
+        case 6:
+            M1_V(6);
+            break;
+        case 5:
+            M1_V(5);
+            break;
+        case 4:
+            M1_V(4);
+            break;
+        case 3:
+            M1_V(3);
+            break;
+        case 2:
+            M1_V(2);
+            break;
+        default:
+            M1_V(1);
+            break;
         }
-        for (int q = 0; q < 4; q++) {
-            v8f o;
-            memcpy(&o, c + j + 8 * q, sizeof o);
-            o = o + e[q] * alpha;
-            memcpy(c + j + 8 * q, &o, sizeof o);
-        }
+        done += g;
+        j += 8 * g;
     }
-    for (; j + 8 <= N; j += 8) {
-        v8f e = {0};
-        const float *b = bt + (size_t)k0 * ldbt + j;
-        for (int k = k0; k < k1; k++, b += ldbt) {
-            v8f y;
-            memcpy(&y, b, sizeof y);
-            e = e + y * a[k];
+    /* remaining columns (at most 7): their chains side by side */
+    if (j < N) {
+        float e[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        const int r = N - j;
+        for (int k = k0; k < k1; k++) {
+            const float *b = bt + (size_t)k * ldbt + j;
+            for (int l = 0; l < r; l++)
+                e[l] = fmaf(a[k], b[l], e[l]);
         }
-        v8f o;
-        memcpy(&o, c + j, sizeof o);
-        o = o + e * alpha;
-        memcpy(c + j, &o, sizeof o);
-    }
-    for (; j < N; j++) {
-        float e = 0.0f;
-        for (int k = k0; k < k1; k++)
-            e = fmaf(a[k], bt[(size_t)k * ldbt + j], e);
-        c[j] = fmaf(e, alpha, c[j]);
+        for (int l = 0; l < r; l++)
+            c[j + l] = fmaf(e[l], alpha, c[j + l]);
     }
 }
 
