@@ -1,5 +1,6 @@
 #include "landmarks/ccnf_response.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -61,6 +62,65 @@ static int spd_inverse(double *a, double *inv, int n)
     return 0;
 }
 
+/* cv::invert(DECOMP_CHOLESKY) of a float matrix of fewer than 100 rows
+ * (below HAL_CHOLESKY_SMALL_MATRIX_THRESH the LAPACK HAL declines and
+ * OpenCV runs its own CholImpl<float> against the identity): products of two
+ * floats rounded to float, sums in double, the diagonal of L kept as
+ * 1/sqrt. A (n x n) is overwritten with L; b gets the inverse, row-major
+ * (not symmetric bit for bit). acc: n doubles. The solves run j innermost,
+ * each element still subtracting its terms in OpenCV's k order. Checked bit
+ * for bit against OpenCV 4.6's cv::invert. */
+static int chol_inverse_f32(float *A, int n, float *b, double *acc)
+{
+    for (int i = 0; i < n; i++) {
+        float *Li = A + (size_t)i * n;
+        int j = 0;
+        for (; j < i; j++) {
+            const float *Lj = A + (size_t)j * n;
+            double s = Li[j];
+            for (int k = 0; k < j; k++)
+                s -= Li[k] * Lj[k];
+            Li[j] = (float)(s * Lj[j]);
+        }
+        double s = Li[i];
+        for (int k = 0; k < j; k++) {
+            const double t = Li[k];
+            s -= t * t;
+        }
+        if (!(s >= FLT_EPSILON))
+            return -1;
+        Li[i] = (float)(1. / sqrt(s));
+    }
+    /* L y = I */
+    for (int i = 0; i < n; i++) {
+        const float *Li = A + (size_t)i * n;
+        for (int j = 0; j < n; j++)
+            acc[j] = i == j ? 1.0 : 0.0;
+        for (int k = 0; k < i; k++) {
+            const float l = Li[k], *bk = b + (size_t)k * n;
+            for (int j = 0; j < n; j++)
+                acc[j] -= l * bk[j];
+        }
+        for (int j = 0; j < n; j++)
+            b[(size_t)i * n + j] = (float)(acc[j] * Li[i]);
+    }
+    /* L^T x = y */
+    for (int i = n - 1; i >= 0; i--) {
+        float *bi = b + (size_t)i * n;
+        for (int j = 0; j < n; j++)
+            acc[j] = bi[j];
+        for (int k = n - 1; k > i; k--) {
+            const float l = A[(size_t)k * n + i], *bk = b + (size_t)k * n;
+            for (int j = 0; j < n; j++)
+                acc[j] -= l * bk[j];
+        }
+        const float d = A[(size_t)i * n + i];
+        for (int j = 0; j < n; j++)
+            bi[j] = (float)(acc[j] * d);
+    }
+    return 0;
+}
+
 int fau_ccnf_sigma(const fau_ccnf_expert *x, const fau_ccnf_window *win, int window_size,
                    float *sigma, double *scratch)
 {
@@ -75,19 +135,38 @@ int fau_ccnf_sigma(const fau_ccnf_expert *x, const fau_ccnf_window *win, int win
     float sum_alphas = 0;
     for (int a = 0; a < x->n_neurons; a++)
         sum_alphas = (float)(sum_alphas + x->neurons[a].alpha);
-    /* q2 = q2 + (float)beta * component: OpenCV scaleAdd in float,
-     * component * beta rounded, then added. */
+    /* q2 = q2 + (float)beta * component: a MatExpr that OpenCV evaluates with
+     * scaleAdd, whose AVX2 (and AVX-512) dispatch is a fused multiply-add
+     * (checked against OpenCV 4.6 on such a CPU). */
     float *q2 = sigma; /* reuse the output as the float accumulator */
     memset(q2, 0, dd * sizeof(float));
     for (int b = 0; b < n_betas; b++) {
         float beta = (float)x->betas[b];
         const float *comp = win->components + (size_t)b * dd;
-        for (size_t i = 0; i < dd; i++) {
-            float prod = comp[i] * beta;
-            q2[i] = prod + q2[i];
-        }
+        for (size_t i = 0; i < dd; i++)
+            q2[i] = fmaf(comp[i], beta, q2[i]);
     }
-    /* SigmaInv = 2 * (q1 + q2), q1 = sum_alphas * I */
+    /* SigmaInv = 2 * (q1 + q2), q1 = sum_alphas * I (float; the scaling by 2
+     * is exact) */
+    if (d < 100) {
+        float *A = (float *)scratch, *inv = A + dd;
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < d; j++) {
+                float q = q2[(size_t)i * d + j];
+                q = (i == j ? sum_alphas : 0.0f) + q;
+                A[(size_t)i * d + j] = 2 * q;
+            }
+        if (chol_inverse_f32(A, d, inv, scratch + dd))
+            return FAU_EFORMAT;
+        /* stored transposed (see the header) */
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < d; j++)
+                sigma[(size_t)j * d + i] = inv[(size_t)i * d + j];
+        return FAU_OK;
+    }
+    /* 100 rows or more: OpenCV hands the inversion to LAPACK (sposv), whose
+     * blocked order is not reproduced; a double Cholesky rounded once is
+     * within float rounding of it. */
     double *a = scratch, *inv = scratch + dd;
     for (int i = 0; i < d; i++)
         for (int j = 0; j < d; j++) {
@@ -98,10 +177,10 @@ int fau_ccnf_sigma(const fau_ccnf_expert *x, const fau_ccnf_window *win, int win
         }
     if (spd_inverse(a, inv, d))
         return FAU_EFORMAT;
-    /* inv holds column c of the inverse in its row c */
-    for (int i = 0; i < d; i++)
-        for (int j = 0; j < d; j++)
-            sigma[(size_t)i * d + j] = (float)inv[(size_t)j * d + i];
+    /* inv holds column c of the inverse in its row c, i.e. the inverse
+     * transposed: the stored layout */
+    for (size_t i = 0; i < dd; i++)
+        sigma[i] = (float)inv[i];
     return FAU_OK;
 }
 
@@ -338,8 +417,8 @@ void fau_ccnf_response_fma(const fau_ccnf_expert *x, const float *sigma, const f
             vec[(size_t)i * ws + j] = resp[(size_t)j * ws + i];
     /* sgemm_("N", "N", 1, P, P, 1, resp_vec, 1, Sigma, P, 0, out, 1):
      * out[r] = sum_k Sigma[r][k] * vec[k], one chain per output. The M = 1
-     * routine wants B = Sigma^T stored K-major, which is Sigma's row-major
-     * storage again because Sigma is symmetric bit for bit (see header). */
+     * routine wants B(k, r) = Sigma[r][k] stored k-major: sigma's
+     * transposed layout. */
     fau_sgemm_openblas_m1(P, P, 1.0f, vec, sigma, blocks, 0.0f, response, use_fma);
     float min = INFINITY;
     for (size_t r = 0; r < blocks; r++)
