@@ -425,14 +425,15 @@ void fau_sgemm_openblas_m1(int N, int K, float alpha, const float *a, const floa
  * rows after), so panels go whole: two at a time where both are
  * single-chain, columns in groups of up to 4 with equal modes. The rows
  * after the last full panel go as one partial panel when A's storage
- * holds 8 rows there (lda), else one by one. */
+ * holds 8 rows there (avail: rows of A's columns from this call's first
+ * row, lda minus the row offset), else one by one. */
 static void kernel_call_fast(int m, int n, int k0, int k1, float alpha, const float *A, int lda,
-                             const float *B, int ldb, float *C, int ldc, int use_fma)
+                             int avail, const float *B, int ldb, float *C, int ldc, int use_fma)
 {
     const int full = m / 8 * 8, tail = m - full;
 #if defined(__x86_64__) && defined(__GNUC__)
     if (use_fma) {
-        const int lim = tail > 0 && full + 8 <= lda ? full + 8 : full;
+        const int lim = tail > 0 && full + 8 <= avail ? full + 8 : full;
         for (int i0 = 0; i0 < lim;) {
             const int rows = i0 < full ? 8 : tail;
             const int two = rows == 8 && i0 + 16 <= full;
@@ -474,6 +475,7 @@ static void kernel_call_fast(int m, int n, int k0, int k1, float alpha, const fl
     (void)use_fma;
     (void)full;
     (void)tail;
+    (void)avail;
 #endif
     for (int j = 0; j < n; j++)
         for (int i = 0; i < m; i++)
@@ -501,12 +503,12 @@ void fau_sgemm_openblas_fast(int M, int N, int K, float alpha, const float *A, i
                     min_jj = 12;
                 else if (min_jj > 4)
                     min_jj = 4;
-                kernel_call_fast(min_i, min_jj, ls, ls + min_l, alpha, A, lda, B + (size_t)jjs * ldb,
-                                 ldb, C + (size_t)jjs * ldc, ldc, use_fma);
+                kernel_call_fast(min_i, min_jj, ls, ls + min_l, alpha, A, lda, lda,
+                                 B + (size_t)jjs * ldb, ldb, C + (size_t)jjs * ldc, ldc, use_fma);
             }
             for (int is = min_i; is < M; is += min_i) {
                 min_i = next_block(M - is, GEMM_P);
-                kernel_call_fast(min_i, min_j, ls, ls + min_l, alpha, A + is, lda,
+                kernel_call_fast(min_i, min_j, ls, ls + min_l, alpha, A + is, lda, lda - is,
                                  B + (size_t)js * ldb, ldb, C + (size_t)js * ldc + is, ldc, use_fma);
             }
         }

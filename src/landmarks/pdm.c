@@ -659,8 +659,8 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
             sj = s3j;
         }
         jacobian_from_shape(V, n, m, 1, sj, g, J);
-        for (int r = 0; r < rows; r++)
-            for (int c = 0; c < k; c++)
+        for (int c = 0; c < k; c++)
+            for (int r = 0; r < rows; r++)
                 JT[(size_t)c * rpad + r] = J[(size_t)r * k + c];
 
         /* Hessian = regularisations.clone(), then sgemm_("N", "N", k, k, 2n,
