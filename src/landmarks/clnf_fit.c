@@ -67,6 +67,7 @@ struct fau_clnf_fitter {
     float *validator_scratch;
     void *calc_ws;       /* PDM::CalcParams workspace for the largest PDM */
     double validator_s;  /* time spent in the validator, for benchmarks */
+    int use_fma;         /* OpenBLAS's fused order through FMA instructions */
 };
 
 static double now_s(void)
@@ -152,6 +153,7 @@ int fau_clnf_fitter_create(fau_clnf_fitter **out, const fau_landmark_models *mod
     if (!f)
         return fau_error_set(e, FAU_ENOMEM, "out of memory creating the landmark fitter");
     f->models = models;
+    f->use_fma = fau_sgemm_fma_allowed();
     int rc = cache_init(&f->main, &models->main);
     for (int i = 0; !rc && i < models->n_parts; i++)
         rc = cache_init(&f->parts[i], &models->parts[i].model);
@@ -387,7 +389,7 @@ static int patch_responses(fau_clnf_fitter *f, model_cache *c, const uint8_t *im
         int rc = sigma_for(f, c, scale, view, i, ws, &sigma, e);
         if (rc)
             return rc;
-        fau_ccnf_response(x, sigma, f->area, (size_t)aw, ws, f->ccnf_scratch, resp);
+        fau_ccnf_response_fma(x, sigma, f->area, (size_t)aw, ws, f->ccnf_scratch, resp, f->use_fma);
     }
     return FAU_OK;
 }
@@ -631,12 +633,12 @@ static int nu_rlms(fau_clnf_fitter *f, model_cache *c, const rlms_in *in, int ri
         }
         if (!rigid)
             for (int j = 0; j < nm; j++)
-                Jm[6 + j] = Jm[6 + j] - (float)((double)reg[6 + j] * local[j]);
+                Jm[6 + j] = (float)((double)Jm[6 + j] - (double)reg[6 + j] * local[j]);
         /* Hessian = regTerm + J_w_t * J, through sgemm_ as OpenFace */
         memset(H, 0, (size_t)k * k * sizeof(float));
         for (int j = 0; j < k; j++)
             H[j * k + j] = reg[j];
-        fau_sgemm_openblas(k, k, 2 * n, 1.0f, J, k, JWt, 2 * n, 1.0f, H, k);
+        fau_sgemm_openblas_fast(k, k, 2 * n, 1.0f, J, k, JWt, 2 * n, 1.0f, H, k, f->use_fma);
         if (!solve_spd(H, Jm, k, delta))
             break;
         fau_pdm_update_params(pdm, delta, k, local, global);
