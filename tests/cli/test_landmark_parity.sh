@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The whole pipeline (MTCNN, CLNF tracking/fitting, pose, gaze, AUs) against
+# OpenFace 2.2: `faceau -f` on every golden clip and `faceau image` on every
+# golden image, with the flags of golden/README.md, each judged by
+# ../shared/tools/faceau-compare (default profile) on the ordinary golden
+# CSV; its verdict is the test's. Images where OpenFace found no face must
+# give no CSV, only NAME_of_details.txt.
+#
+# Under ASan/UBSan (a binary linked with libasan) only a short subset runs
+# (one clip with the eye models active, a one-face and a five-face image and
+# a no-face image) to keep the sanitizer build's suite within its budget;
+# FAU_PARITY_ALL=1 forces every input.
+. "$(dirname "$0")/lib.sh"
+g=$FAU_SHARED_DIR/golden
+media=$FAU_SHARED_DIR/media
+cmp_tool=$FAU_SHARED_DIR/tools/faceau-compare
+flags=(-2Dfp -3Dfp -pdmparams -pose -aus -gaze -q)
+
+subset=0
+if [ "${FAU_PARITY_ALL:-0}" != 1 ] && ldd "$FAU_BIN" 2>/dev/null | grep -q 'libasan'; then
+  subset=1
+  echo "sanitizer build: subset of the inputs (FAU_PARITY_ALL=1 for all)"
+fi
+wanted() { # wanted NAME: is this input part of the run?
+  [ "$subset" = 0 ] && return 0
+  case $1 in gaze_eyes_vp9|expr_surprise_f1|multi_face_5|no_face_landscape_1920x1080) return 0 ;; esac
+  return 1
+}
+
+# judge NAME GOLDEN OURS: faceau-compare, then a one-line summary per input.
+judge() {
+  local name=$1 gold=$2 ours=$3 log=$tmp_root/$1.cmp
+  if [ ! -f "$ours" ]; then fail "$name: no CSV written"; return; fi
+  "$cmp_tool" "$gold" "$ours" >"$log" 2>&1
+  local rc=$?
+  local lm pose gaze aus verdict
+  lm=$(sed -n 's/^ *landmarks  *\(mean [^ ]*  p95 [^ ]*  max [^ ]* px\).*/\1/p' "$log" | head -1)
+  pose=$(sed -n 's/^ *pose  *\(R max [^ ]* deg  T MAE [^ ]* mm\).*/\1/p' "$log" | head -1)
+  gaze=$(sed -n 's/^ *gaze  *vec mean \([^ ]*\) max \([^ ]*\) deg.*/\1 \/ \2 deg/p' "$log" | head -1)
+  aus=$(sed -n 's/^ *aus_r .*mean r \([^ ]*\) .*/\1/p' "$log" | head -1)
+  [ "$rc" = 0 ] && verdict=PASS || verdict=FAIL
+  printf '%-36s %s  landmarks %s | pose %s | gaze %s | AU r %s\n' \
+    "$name" "$verdict" "${lm:-?}" "${pose:-?}" "${gaze:-?}" "${aus:-?}"
+  if [ "$rc" = 0 ]; then ok; else
+    fail "$name: $(grep -E 'FAIL|rror' "$log" | head -4 | sed 's/  */ /g' | tr '\n' ';')"; fi
+}
+
+for gold in "$g"/*.csv; do
+  name=$(basename "$gold" .csv)
+  wanted "$name" || continue
+  clip=$(ls "$media/$name".* 2>/dev/null | head -1)
+  [ -n "$clip" ] || { fail "$name: no media file"; continue; }
+  out=$tmp_root/v_$name
+  run_expect 0 "v_$name" -- -mloc model/main_clnf_general.txt -f "$clip" -out_dir "$out" "${flags[@]}" &&
+    judge "$name" "$gold" "$out/$name.csv"
+done
+
+# Images: every one in the media folder; those without a golden CSV are
+# the ones where OpenFace found no face.
+for img in "$media"/images/*; do
+  name=$(basename "$img"); name=${name%.*}
+  wanted "$name" || continue
+  out=$tmp_root/i_$name
+  run_expect 0 "i_$name" -- image -mloc model/main_clnf_general.txt -f "$img" -out_dir "$out" "${flags[@]}" || continue
+  if [ -f "$g/images/$name.csv" ]; then
+    judge "images/$name" "$g/images/$name.csv" "$out/$name.csv"
+  elif [ -e "$out/$name.csv" ]; then
+    fail "images/$name: OpenFace found no face and wrote no CSV, faceau wrote $(($(wc -l <"$out/$name.csv") - 1)) row(s)"
+  elif [ ! -f "$out/${name}_of_details.txt" ]; then
+    fail "images/$name: no ${name}_of_details.txt"
+  else
+    printf '%-36s PASS  no face, no CSV (as OpenFace)\n' "images/$name"
+    ok
+  fi
+done
+finish
