@@ -29,7 +29,7 @@ wanted() { # wanted NAME: is this input part of the run?
 
 # judge NAME GOLDEN OURS: faceau-compare, then a one-line summary per input.
 judge() {
-  local name=$1 gold=$2 ours=$3 log=$tmp_root/$1.cmp
+  local name=$1 gold=$2 ours=$3 log=$tmp_root/${1//\//_}.cmp
   if [ ! -f "$ours" ]; then fail "$name: no CSV written"; return; fi
   "$cmp_tool" "$gold" "$ours" >"$log" 2>&1
   local rc=$?
