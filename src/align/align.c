@@ -14,53 +14,40 @@
 static const int rigid_idx[24] = {1,  2,  3,  4,  12, 13, 14, 15, 27, 28, 29, 31,
                                   32, 33, 34, 35, 36, 39, 40, 41, 42, 45, 46, 47};
 
-void fau_align_similarity(const float *lm, const float *mean_shape, float tx, float ty,
-                          double sim_scale, int out_w, int out_h, float warp[6])
+void fau_align_shapes_with_scale(const float *src_in, const float *dst_in, int n, float *src,
+                                 float *dst, float A[4])
 {
-    enum { N = 24, NPTS = 68 };
-    float src[N][2], dst[N][2];
-    const float fs = (float)sim_scale;
-    /* pdm.mean_shape * sim_scale: a float MatExpr scale (convertTo with a
-     * float factor). */
-    for (int i = 0; i < N; i++) {
-        int k = rigid_idx[i];
-        src[i][0] = lm[k];
-        src[i][1] = lm[NPTS + k];
-        dst[i][0] = mean_shape[k] * fs;
-        dst[i][1] = mean_shape[NPTS + k] * fs;
-    }
     /* AlignShapesWithScale: means and scales via cv::mean / cv::sum (double
-     * accumulation), normalisation as float MatExprs. */
+     * accumulation), normalisation as float MatExprs. src/dst are n x 2
+     * row-major (x, y pairs), scratch copies of the inputs. */
     double msx = 0, msy = 0, mdx = 0, mdy = 0;
-    for (int i = 0; i < N; i++) {
-        msx += src[i][0];
-        msy += src[i][1];
-        mdx += dst[i][0];
-        mdy += dst[i][1];
+    for (int i = 0; i < n; i++) {
+        msx += src_in[2 * i];
+        msy += src_in[2 * i + 1];
+        mdx += dst_in[2 * i];
+        mdy += dst_in[2 * i + 1];
     }
-    float mean_src_x = (float)(msx / N), mean_src_y = (float)(msy / N);
-    float mean_dst_x = (float)(mdx / N), mean_dst_y = (float)(mdy / N);
+    float mean_src_x = (float)(msx / n), mean_src_y = (float)(msy / n);
+    float mean_dst_x = (float)(mdx / n), mean_dst_y = (float)(mdy / n);
+    /* cv::sum of the squared n x 2 matrices, summed in memory order */
     double ss = 0, sd = 0;
-    for (int i = 0; i < N; i++) {
-        src[i][0] -= mean_src_x;
-        src[i][1] -= mean_src_y;
-        dst[i][0] -= mean_dst_x;
-        dst[i][1] -= mean_dst_y;
-        float a = src[i][0] * src[i][0], b = src[i][1] * src[i][1];
-        float c = dst[i][0] * dst[i][0], d = dst[i][1] * dst[i][1];
+    for (int i = 0; i < n; i++) {
+        src[2 * i] = src_in[2 * i] - mean_src_x;
+        src[2 * i + 1] = src_in[2 * i + 1] - mean_src_y;
+        dst[2 * i] = dst_in[2 * i] - mean_dst_x;
+        dst[2 * i + 1] = dst_in[2 * i + 1] - mean_dst_y;
+        float a = src[2 * i] * src[2 * i], b = src[2 * i + 1] * src[2 * i + 1];
+        float c = dst[2 * i] * dst[2 * i], d = dst[2 * i + 1] * dst[2 * i + 1];
         ss += (double)a + (double)b;
         sd += (double)c + (double)d;
     }
-    (void)ss;
-    /* cv::sum adds the column-major... the Mat is n x 2 row-major: summed
-     * in memory order, which the loop above follows. */
-    float s_src = (float)sqrt(ss / N);
-    float s_dst = (float)sqrt(sd / N);
+    float s_src = (float)sqrt(ss / n);
+    float s_dst = (float)sqrt(sd / n);
     float inv_src = (float)(1. / s_src), inv_dst = (float)(1. / s_dst);
     double m00 = 0, m01 = 0, m10 = 0, m11 = 0;
-    for (int i = 0; i < N; i++) {
-        float ax = src[i][0] * inv_src, ay = src[i][1] * inv_src;
-        float bx = dst[i][0] * inv_dst, by = dst[i][1] * inv_dst;
+    for (int i = 0; i < n; i++) {
+        float ax = src[2 * i] * inv_src, ay = src[2 * i + 1] * inv_src;
+        float bx = dst[2 * i] * inv_dst, by = dst[2 * i + 1] * inv_dst;
         /* align_from.t() * align_to: OpenCV gemm, double sums */
         m00 += (double)ax * bx;
         m01 += (double)ax * by;
@@ -85,14 +72,34 @@ void fau_align_similarity(const float *lm, const float *mean_shape, float tx, fl
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 2; j++)
             R[i * 2 + j] = (float)((double)V[i * 2] * u[j * 2] + (double)V[i * 2 + 1] * u[j * 2 + 1]);
-    float A00 = s * R[0], A01 = s * R[1], A10 = s * R[2], A11 = s * R[3];
-    float T0 = A00 * tx + A01 * ty;
-    float T1 = A10 * tx + A11 * ty;
-    warp[0] = A00;
-    warp[1] = A01;
+    for (int i = 0; i < 4; i++)
+        A[i] = s * R[i];
+}
+
+void fau_align_similarity(const float *lm, const float *mean_shape, float tx, float ty,
+                          double sim_scale, int out_w, int out_h, float warp[6])
+{
+    enum { N = 24, NPTS = 68 };
+    float src[N][2], dst[N][2], t0[N][2], t1[N][2];
+    const float fs = (float)sim_scale;
+    /* pdm.mean_shape * sim_scale: a float MatExpr scale (convertTo with a
+     * float factor). */
+    for (int i = 0; i < N; i++) {
+        int k = rigid_idx[i];
+        src[i][0] = lm[k];
+        src[i][1] = lm[NPTS + k];
+        dst[i][0] = mean_shape[k] * fs;
+        dst[i][1] = mean_shape[NPTS + k] * fs;
+    }
+    float A[4];
+    fau_align_shapes_with_scale(&src[0][0], &dst[0][0], N, &t0[0][0], &t1[0][0], A);
+    float T0 = A[0] * tx + A[1] * ty;
+    float T1 = A[2] * tx + A[3] * ty;
+    warp[0] = A[0];
+    warp[1] = A[1];
     warp[2] = -T0 + out_w / 2;
-    warp[3] = A10;
-    warp[4] = A11;
+    warp[3] = A[2];
+    warp[4] = A[3];
     warp[5] = -T1 + out_h / 2;
 }
 

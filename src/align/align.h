@@ -13,6 +13,13 @@
 
 #include "kernels/kernels.h"
 
+/* Utilities::AlignShapesWithScale: the 2x2 scaled rotation A (row-major,
+ * float as OpenFace's cv::Matx22f) that best maps the n points src onto
+ * dst (both n x 2 row-major x, y pairs). src_tmp, dst_tmp: 2n floats of
+ * scratch each. */
+void fau_align_shapes_with_scale(const float *src, const float *dst, int n, float *src_tmp,
+                                 float *dst_tmp, float A[4]);
+
 /* The 2x3 similarity (row-major, float as OpenFace's cv::Matx23f) that maps
  * the image to an out_w x out_h face at sim_scale: AlignShapesWithScale on
  * the 24 rigid points (extract_rigid_points) of landmarks (x0..x67,

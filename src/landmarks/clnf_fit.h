@@ -59,6 +59,12 @@ typedef struct fau_clnf_state {
  * hierarchical_models; parts[i] belongs to models->parts[i]). */
 typedef struct fau_clnf_fit {
     fau_clnf_state main;
+    /* What DetectLandmarksInVideo returned for the frame, which
+     * FeatureExtraction records as `success` (and uses for gaze): it can
+     * differ from main.detection_success, which the AU stage gets (a first
+     * detection the validator rejects is still reported as a success). For
+     * images it equals main.detection_success. */
+    int reported_success;
     int n_parts;
     fau_clnf_state parts[FAU_CLNF_MAX_PARTS];
 } fau_clnf_fit;
