@@ -171,8 +171,11 @@ static int write_aligned(run *r, const fau_au_frame_result *au, int frame_no, in
                          au->aligned_channels, &r->e);
 }
 
-/* One face: AUs, HOG, aligned face, CSV row. */
-static int process_face(run *r, fau_face_result *res, int frame_no)
+/* One face: AUs, HOG, aligned face, CSV row. au_success: the success the
+ * AU stage gets (FeatureExtraction passes CLNF::detection_success to
+ * FaceAnalyser::AddNextFrame; the CSV, HOG and aligned faces get the
+ * return of DetectLandmarksInVideo, res->success). */
+static int process_face(run *r, fau_face_result *res, int au_success, int frame_no)
 {
     const fau_frame *f = &r->frame;
     fau_au_frame_result au;
@@ -183,7 +186,7 @@ static int process_face(run *r, fau_face_result *res, int frame_no)
                                    &au, &r->e);
     else
         rc = fau_au_add_frame(r->au, f->bgr, f->width, f->height, f->bgr_stride, res->lmk2d,
-                              res->success, f->timestamp, &au, &r->e);
+                              au_success, f->timestamp, &au, &r->e);
     double t1 = now_s();
     r->t.aus += t1 - t0;
     if (rc)
@@ -237,7 +240,7 @@ static int video_frame(run *r, int frame_no)
     res.frame = frame_no;
     res.face_id = 0;
     res.timestamp = f->timestamp;
-    return process_face(r, &res, frame_no);
+    return process_face(r, &res, fit.main.detection_success != 0, frame_no);
 }
 
 /* FaceLandmarkImg's loop body: every MTCNN face of the image, in the
@@ -278,7 +281,7 @@ static int image_faces(run *r, int frame_no)
         if ((rc = face_from_fit(r, &fit, &res)))
             return rc;
         res.face_id = i;
-        if ((rc = process_face(r, &res, frame_no)))
+        if ((rc = process_face(r, &res, res.success, frame_no)))
             return rc;
     }
     return FAU_OK;
@@ -304,7 +307,7 @@ static int csv_faces(run *r, int frame_no)
             res.frame = frame_no;
             res.timestamp = r->frame.timestamp;
         }
-        if ((rc = process_face(r, &res, frame_no)))
+        if ((rc = process_face(r, &res, res.success, frame_no)))
             return rc;
     } while (r->image_mode);
     return FAU_OK;

@@ -58,7 +58,10 @@ int fau_face_outputs(const fau_landmark_models *models, const fau_clnf_fit *fit,
     memcpy(res->params_local, s->local, sizeof(float) * (size_t)m);
     res->n_modes = m;
     res->confidence = (double)s->detection_certainty;
-    res->success = s->detection_success != 0;
+    /* FeatureExtraction records (and gates gaze on) what DetectLandmarksInVideo
+     * returned; FaceLandmarkImg records CLNF::detection_success. */
+    res->success = (mode == FAU_FACE_OUTPUTS_VIDEO ? fit->reported_success
+                                                    : s->detection_success) != 0;
 
     float shape[3 * FAU_CLNF_MAX_POINTS];
     shape3d_fma(pdm, s->local, shape);

@@ -6,7 +6,10 @@
  * SetObservationGaze:
  *   - lmk2d, params_global, params_local: CLNF::detected_landmarks and
  *     parameters; confidence: CLNF::detection_certainty (the raw validator
- *     output, not remapped); success: CLNF::detection_success;
+ *     output, not remapped); success: video: the return of
+ *     DetectLandmarksInVideo (fit->reported_success), images:
+ *     CLNF::detection_success (the AU stage of videos takes
+ *     fit->main.detection_success instead, as FaceAnalyser::AddNextFrame);
  *   - lmk3d: CLNF::GetShape(fx, fy, cx, cy);
  *   - pose: LandmarkDetector::GetPose;
  *   - eye_lmk2d / eye_lmk3d: CalculateAllEyeLandmarks and
