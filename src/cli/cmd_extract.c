@@ -85,6 +85,8 @@ typedef struct run {
     pipeline *pl;
     const char *path;
     int image_mode;          /* FaceLandmarkImg behaviour: faces per image, static AUs */
+    int per_image;           /* FaceLandmarkImg -fdir: one set of outputs per image */
+    const char *out_input;   /* the path outputs are named after */
     fau_media *media;
     fau_frame frame;
     fau_ofcsv *lmk;          /* --landmarks-from */
@@ -339,9 +341,9 @@ static int open_outputs(run *r)
 {
     const fau_cli_args *a = r->a;
     fau_recorder_opts ro = {0};
-    ro.input_path = r->path;
+    ro.input_path = r->out_input;
     ro.out_dir = a->out_dir;
-    ro.out_name = a->of;
+    ro.out_name = r->per_image ? NULL : a->of;
     layout_for(r, &ro.layout);
     ro.hog = a->hog;
     ro.aligned = a->simalign;
@@ -397,6 +399,38 @@ static int commit_outputs(run *r)
     return rc;
 }
 
+/* Intrinsics: -fx.. if given, else OpenFace's defaults from the frame size. */
+static void set_intrinsics(run *r, int width, int height)
+{
+    fau_pose_default_intrinsics(width, height, &r->fx, &r->fy, &r->cx, &r->cy);
+    if (r->a->fx > 0)
+        r->fx = (float)r->a->fx;
+    if (r->a->fy > 0)
+        r->fy = (float)r->a->fy;
+    if (r->a->cx > 0)
+        r->cx = (float)r->a->cx;
+    if (r->a->cy > 0)
+        r->cy = (float)r->a->cy;
+}
+
+/* One image of a FaceLandmarkImg folder run: its own outputs, committed
+ * before the next image. */
+static int image_of_folder(run *r, int frame_no)
+{
+    int rc;
+    r->out_input = fau_media_current_path(r->media);
+    set_intrinsics(r, r->frame.width, r->frame.height);
+    double t0 = now_s();
+    rc = open_outputs(r);
+    r->t.output += now_s() - t0;
+    if (rc || (rc = image_faces(r, frame_no)))
+        return rc;
+    t0 = now_s();
+    rc = commit_outputs(r);
+    r->t.output += now_s() - t0;
+    return rc;
+}
+
 static int process_input(run *r)
 {
     int rc;
@@ -406,18 +440,13 @@ static int process_input(run *r)
         return rc;
     const fau_media_info *info = fau_media_get_info(r->media);
     r->image_mode = r->image_mode || info->kind == FAU_MEDIA_IMAGE;
-    /* Intrinsics: -fx.. if given, else OpenFace's defaults from the frame size. */
-    fau_pose_default_intrinsics(info->width, info->height, &r->fx, &r->fy, &r->cx, &r->cy);
-    if (r->a->fx > 0)
-        r->fx = (float)r->a->fx;
-    if (r->a->fy > 0)
-        r->fy = (float)r->a->fy;
-    if (r->a->cx > 0)
-        r->cx = (float)r->a->cx;
-    if (r->a->cy > 0)
-        r->cy = (float)r->a->cy;
+    set_intrinsics(r, info->width, info->height);
     if (r->a->landmarks_from && (rc = fau_ofcsv_open(&r->lmk, r->a->landmarks_from, &r->e)))
         return rc;
+    /* FaceLandmarkImg over a folder: every image is its own output set,
+     * named after the image, with intrinsics from its own size. */
+    r->per_image = r->image_mode && info->kind == FAU_MEDIA_SEQUENCE && !r->lmk;
+    r->out_input = r->path;
     r->au_models = r->image_mode ? r->ctx->au_image : r->ctx->au_video;
     fau_au_opts ao;
     fau_au_opts_default(&ao);
@@ -430,7 +459,7 @@ static int process_input(run *r)
     ao.expected_frames = info->frame_count > 0 ? (int)info->frame_count : 0;
     if ((rc = fau_au_analyser_create(&r->au, r->au_models, &ao, &r->e)))
         return rc;
-    if ((rc = open_outputs(r)))
+    if (!r->per_image && (rc = open_outputs(r)))
         return rc;
     if (r->pl->tracker)
         fau_tracker_reset(r->pl->tracker); /* CLNF::Reset: a new video */
@@ -443,6 +472,8 @@ static int process_input(run *r)
         int frame_no = (int)r->frame.index + 1;
         if (r->lmk)
             rc = csv_faces(r, frame_no);
+        else if (r->per_image)
+            rc = image_of_folder(r, frame_no);
         else if (r->image_mode)
             rc = image_faces(r, frame_no);
         else
@@ -451,7 +482,7 @@ static int process_input(run *r)
             return rc;
         r->frames++;
     }
-    if (rc < 0)
+    if (rc < 0 || r->per_image)
         return rc;
     double t0 = now_s();
     rc = commit_outputs(r);
@@ -516,7 +547,10 @@ static int run_one(const fau_cli_args *a, pipeline *pl, const char *path, int im
         fau_cli_error("%s", r.e.msg[0] ? r.e.msg : fau_strerror(rc));
         code = exit_for_run(&r, rc);
     } else {
-        if (!a->quiet)
+        if (!a->quiet && r.per_image)
+            printf("%s: %lld image(s) in %.2f s -> %s/ (one CSV per image with faces)\n", path,
+                   (long long)r.frames, dt, r.rec.dir);
+        else if (!a->quiet)
             printf("%s: %lld frame(s) in %.2f s (%.1f frames/s) -> %s/%s.csv\n", path,
                    (long long)r.frames, dt, dt > 0 ? (double)r.frames / dt : 0.0, r.rec.dir,
                    r.rec.name);

@@ -8,7 +8,8 @@
 #
 # Under ASan/UBSan (a binary linked with libasan) only a short subset runs
 # (one clip with the eye models active, a one-face and a five-face image and
-# a no-face image) to keep the sanitizer build's suite within its budget;
+# a no-face image, and the two-image folder run) to keep the sanitizer
+# build's suite within its budget;
 # FAU_PARITY_ALL=1 forces every input.
 . "$(dirname "$0")/lib.sh"
 g=$FAU_SHARED_DIR/golden
@@ -73,4 +74,16 @@ for img in "$media"/images/*; do
     ok
   fi
 done
+# FaceLandmarkImg over a folder: one CSV per image with faces, named after
+# the image, each judged like the single-image run.
+fdir=$tmp_root/fdir
+mkdir -p "$fdir"
+cp "$media/images/expr_surprise_f1.jpg" "$media/images/no_face_landscape_1920x1080.jpg" "$fdir/"
+out=$tmp_root/d_fdir
+if run_expect 0 d_fdir -- image -mloc model/main_clnf_general.txt -fdir "$fdir" -out_dir "$out" "${flags[@]}"; then
+  judge "fdir/expr_surprise_f1" "$g/images/expr_surprise_f1.csv" "$out/expr_surprise_f1.csv"
+  if [ -e "$out/no_face_landscape_1920x1080.csv" ] || [ ! -f "$out/no_face_landscape_1920x1080_of_details.txt" ]; then
+    fail "fdir: the no-face image must give only its _of_details.txt"
+  else ok; fi
+fi
 finish
