@@ -135,7 +135,13 @@ static void on_trace(void *user, int part, fau_clnf_stage stage, int scale, int 
                 t->frame, t->face, part, stage_name(stage), scale, ws, view, v[2], mx);
     if (getenv("FAU_TEST_DETAIL") && mx > atof(getenv("FAU_TEST_DETAIL"))) {
         const int nm = part < 0 ? t->m->main.pdm->n_modes : t->m->parts[part].model.pdm->n_modes;
-        fprintf(stderr, "   p:");
+        fprintf(stderr, "   lm:");
+        for (int k = 0; k < n; k++) {
+            double dx = s->landmarks[k] - v[6 + k], dy = s->landmarks[k + n] - v[6 + n + k];
+            if (fabs(dx) > 0.03 || fabs(dy) > 0.03)
+                fprintf(stderr, " %d(%.3f,%.3f)", k, dx, dy);
+        }
+        fprintf(stderr, "\n   p:");
         for (int k = 0; k < 6; k++)
             fprintf(stderr, " %.6g/%.6g", s->global[k], v[6 + 2 * n + k]);
         fprintf(stderr, "\n   q:");
@@ -283,7 +289,7 @@ static void test_expr_surprise(void **state) { check_image("expr_surprise_f1", 0
 static void test_turned_face(void **state) { check_image("turned_face_3q", 0.05); }
 static void test_multi_face(void **state) { check_image("multi_face_5", 0.05); }
 static void test_video01(void **state) { check_video("video01", "video01.mp4", 60, 0.05); }
-static void test_gaze_eyes(void **state) { check_video("gaze_eyes_vp9", "gaze_eyes_vp9.webm", 30, 0.05); }
+static void test_gaze_eyes(void **state) { check_video("gaze_eyes_vp9", "gaze_eyes_vp9.webm", 78, 0.05); }
 
 int main(void)
 {

@@ -387,7 +387,7 @@ static const kde_table *kde_for(model_cache *c, int ws, float a, fau_error *e)
     /* OpenFace keys the table by window size only and keeps the first one
      * made; sigma is fixed per window size for a model, so a is too. */
     for (int i = 0; i < c->n_kde; i++)
-        if (c->kde[i].window_size == ws)
+        if (c->kde[i].window_size == ws && c->kde[i].a == a)
             return &c->kde[i];
     if (c->n_kde == KDE_MAX) {
         fau_error_set(e, FAU_EUNSUPPORTED, "too many window sizes");
@@ -468,7 +468,7 @@ static int solve_spd(const float *H, const float *b, int k, float *x)
     double L[(6 + FAU_CLNF_MAX_MODES) * (6 + FAU_CLNF_MAX_MODES)], y[6 + FAU_CLNF_MAX_MODES];
     for (int i = 0; i < k; i++)
         for (int j = 0; j <= i; j++) {
-            double s = H[i * k + j];
+            double s = H[j * k + i]; /* LAPACK 'L' on the row-major matrix: its upper triangle */
             for (int t = 0; t < j; t++)
                 s -= L[i * k + t] * L[j * k + t];
             if (i == j) {
