@@ -80,7 +80,10 @@ fdir=$tmp_root/fdir
 mkdir -p "$fdir"
 cp "$media/images/expr_surprise_f1.jpg" "$media/images/no_face_landscape_1920x1080.jpg" "$fdir/"
 out=$tmp_root/d_fdir
-if run_expect 0 d_fdir -- image -mloc model/main_clnf_general.txt -fdir "$fdir" -out_dir "$out" "${flags[@]}"; then
+if run_expect 0 d_fdir -- image -mloc model/main_clnf_general.txt -fdir "$fdir" -out_dir "$out" "${flags[@]}" --timings; then
+  # --timings: one line per input with every stage, even under -q.
+  if grep -qE '^faceau timings: .*: frames=2 faces=1 decode=[0-9.]+ detection=[0-9.]+ landmarks=[0-9.]+ validator=[0-9.]+ pose_gaze=[0-9.]+ aus=[0-9.]+ output=[0-9.]+ total=[0-9.]+ fps=' \
+      "$tmp_root/d_fdir.out"; then ok; else fail "fdir: no --timings line: $(head -c 300 "$tmp_root/d_fdir.out")"; fi
   judge "fdir/expr_surprise_f1" "$g/images/expr_surprise_f1.csv" "$out/expr_surprise_f1.csv"
   if [ -e "$out/no_face_landscape_1920x1080.csv" ] || [ ! -f "$out/no_face_landscape_1920x1080_of_details.txt" ]; then
     fail "fdir: the no-face image must give only its _of_details.txt"
