@@ -28,22 +28,31 @@ wanted() { # wanted NAME: is this input part of the run?
   return 1
 }
 
-# judge NAME GOLDEN OURS: faceau-compare, then a one-line summary per input.
+# judge NAME GOLDEN OURS: starts faceau-compare in the background (it
+# overlaps the next faceau run); report prints the verdicts in order.
+judged=()
 judge() {
   local name=$1 gold=$2 ours=$3 log=$tmp_root/${1//\//_}.cmp
   if [ ! -f "$ours" ]; then fail "$name: no CSV written"; return; fi
-  "$cmp_tool" "$gold" "$ours" >"$log" 2>&1
-  local rc=$?
-  local lm pose gaze aus verdict
-  lm=$(sed -n 's/^ *landmarks  *\(mean [^ ]*  p95 [^ ]*  max [^ ]* px\).*/\1/p' "$log" | head -1)
-  pose=$(sed -n 's/^ *pose  *\(R max [^ ]* deg  T MAE [^ ]* mm\).*/\1/p' "$log" | head -1)
-  gaze=$(sed -n 's/^ *gaze  *vec mean \([^ ]*\) max \([^ ]*\) deg.*/\1 \/ \2 deg/p' "$log" | head -1)
-  aus=$(sed -n 's/^ *aus_r .*mean r \([^ ]*\) .*/\1/p' "$log" | head -1)
-  [ "$rc" = 0 ] && verdict=PASS || verdict=FAIL
-  printf '%-36s %s  landmarks %s | pose %s | gaze %s | AU r %s\n' \
-    "$name" "$verdict" "${lm:-?}" "${pose:-?}" "${gaze:-?}" "${aus:-?}"
-  if [ "$rc" = 0 ]; then ok; else
-    fail "$name: $(grep -E 'FAIL|rror' "$log" | head -4 | sed 's/  */ /g' | tr '\n' ';')"; fi
+  ( "$cmp_tool" "$gold" "$ours" >"$log" 2>&1; echo $? >"$log.rc" ) &
+  judged+=("$name|$log")
+}
+report() { # one summary line per input, and the test verdict
+  wait
+  local item name log rc lm pose gaze aus verdict
+  for item in "${judged[@]}"; do
+    name=${item%%|*} log=${item#*|}
+    rc=$(cat "$log.rc" 2>/dev/null || echo 2)
+    lm=$(sed -n 's/^ *landmarks  *\(mean [^ ]*  p95 [^ ]*  max [^ ]* px\).*/\1/p' "$log" | head -1)
+    pose=$(sed -n 's/^ *pose  *\(R max [^ ]* deg  T MAE [^ ]* mm\).*/\1/p' "$log" | head -1)
+    gaze=$(sed -n 's/^ *gaze  *vec mean \([^ ]*\) max \([^ ]*\) deg.*/\1 \/ \2 deg/p' "$log" | head -1)
+    aus=$(sed -n 's/^ *aus_r .*mean r \([^ ]*\) .*/\1/p' "$log" | head -1)
+    [ "$rc" = 0 ] && verdict=PASS || verdict=FAIL
+    printf '%-36s %s  landmarks %s | pose %s | gaze %s | AU r %s\n' \
+      "$name" "$verdict" "${lm:-?}" "${pose:-?}" "${gaze:-?}" "${aus:-?}"
+    if [ "$rc" = 0 ]; then ok; else
+      fail "$name: $(grep -E 'FAIL|rror' "$log" | head -4 | sed 's/  */ /g' | tr '\n' ';')"; fi
+  done
 }
 
 for gold in "$g"/*.csv; do
@@ -89,4 +98,5 @@ if run_expect 0 d_fdir -- image -mloc model/main_clnf_general.txt -fdir "$fdir" 
     fail "fdir: the no-face image must give only its _of_details.txt"
   else ok; fi
 fi
+report
 finish
