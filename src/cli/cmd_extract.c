@@ -48,32 +48,10 @@ typedef struct stage_times {
     double decode, detect, landmarks, validator, posegaze, aus, output;
 } stage_times;
 
-/* --timings: the validator's share of the tracker's landmark clock, from
- * the fitter's trace points (main model: HIER, then the validator, then
- * FINAL). */
-typedef struct validator_clock {
-    double t_hier, total;
-} validator_clock;
-
-static void validator_trace(void *user, int part, fau_clnf_stage stage, int scale,
-                            int window_size, int view, const fau_clnf_state *s)
-{
-    validator_clock *c = user;
-    if (part != -1)
-        return;
-    if (stage == FAU_CLNF_HIER) {
-        c->t_hier = now_s();
-    } else if (stage == FAU_CLNF_FINAL && c->t_hier > 0) {
-        c->total += now_s() - c->t_hier;
-        c->t_hier = 0;
-    }
-}
-
 /* What lives as long as the command: context and tracker. */
 typedef struct pipeline {
     fau_ctx *ctx;
     fau_tracker *tracker;    /* NULL with --landmarks-from */
-    validator_clock vclock;
     fau_face_box *boxes;     /* MTCNN output for images, grown as needed */
     int boxes_cap;
 } pipeline;
@@ -504,18 +482,16 @@ static int exit_for_run(const run *r, int rc)
 
 /* --timings: one line per input, ms per frame and stage (key=value, for
  * bench/bench.sh). */
-static void print_timings(const run *r, const fau_tracker_times *t0, double v0, double wall)
+static void print_timings(const run *r, const fau_tracker_times *t0, double wall)
 {
     stage_times t = r->t;
     if (r->pl->tracker) {
-        /* Videos: the tracker's clocks (MTCNN runs inside it). Its landmark
-         * clock includes the validator, measured apart by the trace. */
+        /* The tracker's clocks (videos: MTCNN runs inside it). */
         const fau_tracker_times *t1 = fau_tracker_get_times(r->pl->tracker);
         if (!r->image_mode)
             t.detect += t1->detect - t0->detect;
-        const double v = r->pl->vclock.total - v0;
-        t.landmarks += t1->landmarks - t0->landmarks - v;
-        t.validator += t1->validator - t0->validator + v;
+        t.landmarks += t1->landmarks - t0->landmarks;
+        t.validator += t1->validator - t0->validator;
     }
     const double k = r->frames > 0 ? 1000.0 / (double)r->frames : 0.0;
     printf("faceau timings: %s: frames=%lld faces=%lld decode=%.3f detection=%.3f "
@@ -538,7 +514,6 @@ static int run_one(const fau_cli_args *a, pipeline *pl, const char *path, int im
     fau_tracker_times tt0 = {0};
     if (pl->tracker)
         tt0 = *fau_tracker_get_times(pl->tracker);
-    const double v0 = pl->vclock.total;
     double t0 = now_s();
     int rc = process_input(&r);
     double dt = now_s() - t0;
@@ -555,7 +530,7 @@ static int run_one(const fau_cli_args *a, pipeline *pl, const char *path, int im
                    (long long)r.frames, dt, dt > 0 ? (double)r.frames / dt : 0.0, r.rec.dir,
                    r.rec.name);
         if (a->timings)
-            print_timings(&r, &tt0, v0, dt);
+            print_timings(&r, &tt0, dt);
     }
     run_free(&r, rc != FAU_OK);
     return code;
@@ -600,9 +575,6 @@ int fau_cmd_extract(fau_cli_args *a, int images_mode)
             code = FAU_EXIT_FAILURE;
         } else {
             pl.boxes_cap = BOXES0;
-            if (a->timings)
-                fau_clnf_fitter_set_trace(fau_tracker_fitter(pl.tracker), validator_trace,
-                                          &pl.vclock);
         }
     }
     if (code == FAU_EXIT_OK && !a->quiet)
