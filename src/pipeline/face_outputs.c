@@ -2,30 +2,11 @@
  * fit (see face_outputs.h). */
 #include "pipeline/face_outputs.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "gaze/gaze.h"
-#include "landmarks/pdm.h"
+#include "landmarks/pdm_ops.h"
 #include "pose/pose.h"
-
-/* PDM::CalcShape3D as the golden build computes it: OpenBLAS's sgemv runs
- * every row as one fused multiply-add chain over the modes, then adds the
- * mean. fau_pdm_shape3d (separate multiply and add) differs in the last
- * bit, which GetShape and GetPose (solvePnP) carry into the pose and the
- * X/Y/Z columns (up to 6e-5 mm on video01); with this order they equal
- * the goldens bit for bit (tests/test_face_outputs.c). */
-static void shape3d_fma(const fau_pdm *p, const float *local, float *out)
-{
-    const int rows = 3 * p->n_points, m = p->n_modes;
-    for (int r = 0; r < rows; r++) {
-        const float *pc = p->princ_comp + (size_t)r * (size_t)m;
-        float s = 0;
-        for (int j = 0; j < m; j++)
-            s = fmaf(pc[j], local[j], s);
-        out[r] = p->mean_shape[r] + s;
-    }
-}
 
 /* Part indices of left_eye_28 / right_eye_28 (-1 when absent). */
 static void find_eyes(const fau_landmark_models *m, int eye[2])
@@ -64,7 +45,7 @@ int fau_face_outputs(const fau_landmark_models *models, const fau_clnf_fit *fit,
                                                     : s->detection_success) != 0;
 
     float shape[3 * FAU_CLNF_MAX_POINTS];
-    shape3d_fma(pdm, s->local, shape);
+    fau_pdm_shape3d(pdm, s->local, shape); /* PDM::CalcShape3D */
     fau_pose_shape_camera(s->landmarks, shape, n, s->global, fx, fy, cx, cy, res->lmk3d);
     int rc = fau_pose_estimate(s->landmarks, shape, n, s->global, fx, fy, cx, cy, res->pose);
     if (rc)
@@ -90,7 +71,7 @@ int fau_face_outputs(const fau_landmark_models *models, const fau_clnf_fit *fit,
             const fau_clnf_state *ps = &fit->parts[order[k]];
             if (part->model.pdm->n_points != FAU_GAZE_EYE_POINTS)
                 return FAU_EINVAL;
-            shape3d_fma(part->model.pdm, ps->local, eshape[k]);
+            fau_pdm_shape3d(part->model.pdm, ps->local, eshape[k]);
             l2[k] = ps->landmarks;
             s3[k] = eshape[k];
             pg[k] = ps->global;
