@@ -14,33 +14,62 @@
 static const int rigid_idx[24] = {1,  2,  3,  4,  12, 13, 14, 15, 27, 28, 29, 31,
                                   32, 33, 34, 35, 36, 39, 40, 41, 42, 45, 46, 47};
 
-void fau_align_shapes_with_scale(const float *src_in, const float *dst_in, int n, float *src,
-                                 float *dst, float A[4])
+/* cv::sum of a continuous float matrix as OpenCV 4.6's AVX2 dispatch
+ * computes it (Sum_SIMD<float, double>, checked against cv2.sumElems for
+ * every length up to 300): 16 elements at a time into two double vectors
+ * of four lanes, lane l of the first taking elements l and 8+l, of the
+ * second 4+l and 12+l (each pair added in double first); the lanes' sums
+ * are added in order; then the rest four at a time summed in float first
+ * (CV_ENABLE_UNROLLED), then one by one. */
+static double cv_sum_f32(const float *v, int len)
 {
-    /* AlignShapesWithScale: means and scales via cv::mean / cv::sum (double
-     * accumulation), normalisation as float MatExprs. src/dst are n x 2
-     * row-major (x, y pairs), scratch copies of the inputs. */
-    double msx = 0, msy = 0, mdx = 0, mdy = 0;
-    for (int i = 0; i < n; i++) {
-        msx += src_in[2 * i];
-        msy += src_in[2 * i + 1];
-        mdx += dst_in[2 * i];
-        mdy += dst_in[2 * i + 1];
-    }
-    float mean_src_x = (float)(msx / n), mean_src_y = (float)(msy / n);
-    float mean_dst_x = (float)(mdx / n), mean_dst_y = (float)(mdy / n);
-    /* cv::sum of the squared n x 2 matrices, summed in memory order */
-    double ss = 0, sd = 0;
+    double s0[4] = {0, 0, 0, 0}, s1[4] = {0, 0, 0, 0};
+    int x = 0;
+    for (; x <= len - 16; x += 16)
+        for (int l = 0; l < 4; l++) {
+            s0[l] += (double)v[x + l] + (double)v[x + 8 + l];
+            s1[l] += (double)v[x + 4 + l] + (double)v[x + 12 + l];
+        }
+    double s = 0;
+    for (int l = 0; l < 4; l++)
+        s += s0[l] + s1[l];
+    for (; x <= len - 4; x += 4)
+        s += (double)(v[x] + v[x + 1] + v[x + 2] + v[x + 3]);
+    for (; x < len; x++)
+        s += (double)v[x];
+    return s;
+}
+
+/* cv::mean of one column of an n x 2 float matrix: a non-continuous Mat,
+ * summed one element per row in double, times 1/n. */
+static float cv_mean_col(const float *col, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += (double)col[2 * i];
+    return (float)(s * (1. / n));
+}
+
+void fau_align_shapes_with_scale(const float *src_in, const float *dst_in, int n, float *src,
+                                 float *dst, float *sq_tmp, float A[4])
+{
+    /* AlignShapesWithScale: means via cv::mean of each column, scales via
+     * cv::sum of the squared n x 2 matrices (see cv_sum_f32). */
+    float mean_src_x = cv_mean_col(src_in, n), mean_src_y = cv_mean_col(src_in + 1, n);
+    float mean_dst_x = cv_mean_col(dst_in, n), mean_dst_y = cv_mean_col(dst_in + 1, n);
+    float *sq = sq_tmp;
     for (int i = 0; i < n; i++) {
         src[2 * i] = src_in[2 * i] - mean_src_x;
         src[2 * i + 1] = src_in[2 * i + 1] - mean_src_y;
         dst[2 * i] = dst_in[2 * i] - mean_dst_x;
         dst[2 * i + 1] = dst_in[2 * i + 1] - mean_dst_y;
-        float a = src[2 * i] * src[2 * i], b = src[2 * i + 1] * src[2 * i + 1];
-        float c = dst[2 * i] * dst[2 * i], d = dst[2 * i + 1] * dst[2 * i + 1];
-        ss += (double)a + (double)b;
-        sd += (double)c + (double)d;
     }
+    for (int i = 0; i < 2 * n; i++)
+        sq[i] = src[i] * src[i];
+    const double ss = cv_sum_f32(sq, 2 * n);
+    for (int i = 0; i < 2 * n; i++)
+        sq[i] = dst[i] * dst[i];
+    const double sd = cv_sum_f32(sq, 2 * n);
     float s_src = (float)sqrt(ss / n);
     float s_dst = (float)sqrt(sd / n);
     float inv_src = (float)(1. / s_src), inv_dst = (float)(1. / s_dst);
@@ -80,7 +109,7 @@ void fau_align_similarity(const float *lm, const float *mean_shape, float tx, fl
                           double sim_scale, int out_w, int out_h, float warp[6])
 {
     enum { N = 24, NPTS = 68 };
-    float src[N][2], dst[N][2], t0[N][2], t1[N][2];
+    float src[N][2], dst[N][2], t0[N][2], t1[N][2], t2[N][2];
     const float fs = (float)sim_scale;
     /* pdm.mean_shape * sim_scale: a float MatExpr scale (convertTo with a
      * float factor). */
@@ -92,7 +121,7 @@ void fau_align_similarity(const float *lm, const float *mean_shape, float tx, fl
         dst[i][1] = mean_shape[NPTS + k] * fs;
     }
     float A[4];
-    fau_align_shapes_with_scale(&src[0][0], &dst[0][0], N, &t0[0][0], &t1[0][0], A);
+    fau_align_shapes_with_scale(&src[0][0], &dst[0][0], N, &t0[0][0], &t1[0][0], &t2[0][0], A);
     float T0 = A[0] * tx + A[1] * ty;
     float T1 = A[2] * tx + A[3] * ty;
     warp[0] = A[0];

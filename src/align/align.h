@@ -15,10 +15,10 @@
 
 /* Utilities::AlignShapesWithScale: the 2x2 scaled rotation A (row-major,
  * float as OpenFace's cv::Matx22f) that best maps the n points src onto
- * dst (both n x 2 row-major x, y pairs). src_tmp, dst_tmp: 2n floats of
- * scratch each. */
+ * dst (both n x 2 row-major x, y pairs). src_tmp, dst_tmp, sq_tmp: 2n
+ * floats of scratch each. */
 void fau_align_shapes_with_scale(const float *src, const float *dst, int n, float *src_tmp,
-                                 float *dst_tmp, float A[4]);
+                                 float *dst_tmp, float *sq_tmp, float A[4]);
 
 /* The 2x3 similarity (row-major, float as OpenFace's cv::Matx23f) that maps
  * the image to an out_w x out_h face at sim_scale: AlignShapesWithScale on

@@ -288,7 +288,7 @@ static void warp_area(const uint8_t *img, int w, int h, size_t stride, const flo
     }
 }
 
-/* tmp: 13n floats. The similarity between the image and the reference shape (the PDM at
+/* tmp: 15n floats. The similarity between the image and the reference shape (the PDM at
  * patch_scaling, no rotation): AlignShapesWithScale(image, reference) and
  * its inverse (cv::Matx22f::inv, the closed 2x2 form in float). */
 static void reference_similarity(const fau_pdm *pdm, const float *lm, const float *local,
@@ -297,14 +297,14 @@ static void reference_similarity(const fau_pdm *pdm, const float *lm, const floa
 {
     const int n = pdm->n_points;
     float *ref = tmp, *s3 = ref + 2 * n, *a = s3 + 3 * n, *b = a + 2 * n, *t0 = b + 2 * n,
-          *t1 = t0 + 2 * n;
+          *t1 = t0 + 2 * n, *t2 = t1 + 2 * n;
     const float g_ref[6] = {(float)patch_scaling, 0, 0, 0, 0, 0};
     fau_pdm_shape2d(pdm, local, g_ref, ref, s3);
     for (int i = 0; i < n; i++) {
         a[2 * i] = lm[i], a[2 * i + 1] = lm[i + n];
         b[2 * i] = ref[i], b[2 * i + 1] = ref[i + n];
     }
-    fau_align_shapes_with_scale(a, b, n, t0, t1, img_to_ref);
+    fau_align_shapes_with_scale(a, b, n, t0, t1, t2, img_to_ref);
     const float *A = img_to_ref;
     float d = A[0] * A[3] - A[1] * A[2];
     if (d == 0) {
@@ -480,7 +480,9 @@ static float shape_dist(const float *a, const float *b, int len)
 static void clamp_local(const fau_pdm *pdm, float *local)
 {
     for (int j = 0; j < pdm->n_modes; j++) {
-        const float v = 3.0f * sqrtf(pdm->eigen_values[j]);
+        /* float n_sigmas * sqrt(float): the unqualified sqrt is the C double
+         * one with OpenFace's includes, so the product is a double */
+        const float v = (float)(3.0f * sqrt((double)pdm->eigen_values[j]));
         if (fabsf(local[j]) > v)
             local[j] = local[j] > 0.0f ? v : -v;
     }
@@ -660,7 +662,7 @@ static int clnf_fit(fau_clnf_fitter *f, model_cache *c, int part, const uint8_t 
     const fau_clnf_model *m = c->m;
     const fau_pdm *pdm = m->pdm;
     const int n = pdm->n_points, n_scales = m->n_scales;
-    float base[2 * FAU_CLNF_MAX_POINTS], tmp[13 * FAU_CLNF_MAX_POINTS];
+    float base[2 * FAU_CLNF_MAX_POINTS], tmp[15 * FAU_CLNF_MAX_POINTS];
     *rc_out = FAU_OK;
     if (f->trace) {
         state_shape(pdm, s);
