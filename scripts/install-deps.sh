@@ -2,7 +2,7 @@
 # Debian 12 packages faceau needs to build and test (root or sudo).
 set -euo pipefail
 pkgs="build-essential cmake pkg-config libjpeg62-turbo-dev libpng-dev libavformat-dev
-      libavcodec-dev libswscale-dev libavutil-dev libcmocka-dev python3"
+      libavcodec-dev libswscale-dev libavutil-dev libcmocka-dev python3 libopenblas0"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/models_path.h"
+#include "core/openblas_lapack.h"
 #include "detect/mtcnn.h"
 #include "io/media.h"
 #include "landmarks/clnf_model.h"
@@ -162,6 +163,9 @@ static int setup(void **state)
 {
     fau_model_paths paths;
     fau_error e = {0};
+    /* bit-exact fits need LAPACK's sposv from OpenBLAS (core/openblas_lapack.h) */
+    if (!fau_openblas_available())
+        fail_msg("libopenblas.so.0 (Debian package libopenblas0) with its Haswell core is needed");
     assert_int_equal(fau_models_locate(&paths, fau_test_models_dir(), &e), FAU_OK);
     assert_int_equal(fau_landmark_models_load(&g_lm, &paths, "model/main_clnf_general.txt", &e),
                      FAU_OK);
