@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "kernels/sgemm_small.h"
+
 int fau_validator_view_id(const fau_validator *v, const double orientation[3])
 {
     int id = 0;
@@ -35,6 +37,8 @@ static void view_sizes(const fau_validator_view *vw, size_t *maps, size_t *im2co
             if (n > c)
                 c = n;
         }
+        if (L->type == FAU_CNN_FC && (size_t)L->fc_in > c)
+            c = (size_t)L->fc_in; /* the flattened input */
     }
     *maps = m;
     *im2col = c;
@@ -48,8 +52,8 @@ size_t fau_validator_scratch_floats(const fau_validator *v)
         size_t maps, im2col;
         view_sizes(vw, &maps, &im2col);
         size_t px = (size_t)vw->paw.rows * (size_t)vw->paw.cols;
-        /* map_x, map_y, warped, feature vector, 2 map buffers, im2col, coefficients */
-        size_t need = 3 * px + (size_t)vw->n_pixels + 2 * maps + im2col +
+        /* map_x, map_y, warped, feature vector, 3 map buffers, im2col, coefficients */
+        size_t need = 3 * px + (size_t)vw->n_pixels + 3 * maps + im2col +
                       6 * (size_t)vw->paw.n_triangles + 2 * (size_t)vw->paw.n_landmarks;
         if (need > best)
             best = need;
@@ -164,34 +168,34 @@ static void normalise(const fau_validator_view *vw, const float *warped, float *
         vec[i] = (vec[i] - vw->mean_image[i]) / vw->std_image[i];
 }
 
-/* convolution_direct_blas: im2col_multimap (rows y-major, columns
- * xx*kh + yy + map*kh*kw, then a 1 for the bias) times the weight matrix. */
+/* convolution_direct_blas: im2col_multimap (one row per output pixel,
+ * y-major; column m*kh*kw + xx*kh + yy holds map m at (i + yy, j + xx),
+ * then a 1 for the bias), then sgemm_("N", "N", kernels, pixels, cw, 1,
+ * weights, kernels, im2col, cw, 0, C, kernels) with OpenBLAS's summation
+ * order (fau_sgemm_small), and out = C.t(): map k is column k of C. */
 static void conv(const fau_cnn_layer *L, const float *in, int rows, int cols, float *im2col,
-                 float *out)
+                 float *tmp, float *out)
 {
-    int kh = L->kh, kw = L->kw, yB = rows - kh + 1, xB = cols - kw + 1;
-    int cw = L->cw_rows, stride = kh * kw;
-    size_t plane = (size_t)rows * (size_t)cols;
+    const int kh = L->kh, kw = L->kw, yB = rows - kh + 1, xB = cols - kw + 1;
+    const int cw = L->cw_rows, nk = L->n_kernels;
+    const size_t plane = (size_t)rows * (size_t)cols, P = (size_t)yB * (size_t)xB;
+    float *Mo = im2col;
     for (int i = 0; i < yB; i++)
-        for (int j = 0; j < xB; j++) {
-            float *Mo = im2col + (size_t)(i * xB + j) * (size_t)cw;
-            for (int m = 0; m < L->n_in; m++)
-                for (int yy = 0; yy < kh; yy++) {
-                    const float *Mi = in + (size_t)m * plane + (size_t)(i + yy) * (size_t)cols;
-                    for (int xx = 0; xx < kw; xx++)
-                        Mo[xx * kh + yy + m * stride] = Mi[j + xx];
-                }
-            Mo[cw - 1] = 1.0f;
+        for (int j = 0; j < xB; j++, Mo += cw) {
+            float *o = Mo;
+            for (int m = 0; m < L->n_in; m++) {
+                const float *Mi = in + (size_t)m * plane + (size_t)i * (size_t)cols + (size_t)j;
+                for (int xx = 0; xx < kw; xx++)
+                    for (int yy = 0; yy < kh; yy++)
+                        *o++ = Mi[(size_t)yy * (size_t)cols + (size_t)xx];
+            }
+            *o = 1.0f;
         }
-    size_t oplane = (size_t)yB * (size_t)xB;
-    for (size_t t = 0; t < oplane; t++) {
-        const float *row = im2col + t * (size_t)cw;
-        for (int k = 0; k < L->n_kernels; k++) {
-            float acc = 0;
-            for (int c = 0; c < cw; c++)
-                acc += row[c] * L->conv_weights[(size_t)c * (size_t)L->n_kernels + (size_t)k];
-            out[(size_t)k * oplane + t] = acc;
-        }
+    fau_sgemm_small(nk, (int)P, cw, 1.0f, L->conv_weights, nk, im2col, cw, 0.0f, tmp, nk);
+    for (size_t t = 0; t < P; t++) {
+        const float *c = tmp + t * (size_t)nk;
+        for (int k = 0; k < nk; k++)
+            out[(size_t)k * P + t] = c[k];
     }
 }
 
@@ -281,7 +285,8 @@ float fau_validator_check(const fau_validator *v, const double orientation[3],
     size_t maps_sz, im2col_sz;
     view_sizes(vw, &maps_sz, &im2col_sz);
     float *mx = scratch, *my = mx + px, *warped = my + px, *vec = warped + px;
-    float *buf0 = vec + vw->n_pixels, *buf1 = buf0 + maps_sz, *im2col = buf1 + maps_sz;
+    float *buf0 = vec + vw->n_pixels, *buf1 = buf0 + maps_sz, *buf2 = buf1 + maps_sz;
+    float *im2col = buf2 + maps_sz;
     float *coeff = im2col + im2col_sz, *local = coeff + 6 * (size_t)p->n_triangles;
 
     /* landmarks relative to the ROI: x - min_x in float */
@@ -312,7 +317,7 @@ float fau_validator_check(const fau_validator *v, const double orientation[3],
         size_t count = (size_t)maps * (size_t)rows * (size_t)cols;
         switch (L->type) {
         case FAU_CNN_CONV:
-            conv(L, cur, rows, cols, im2col, next);
+            conv(L, cur, rows, cols, im2col, buf2, next);
             break;
         case FAU_CNN_MAXPOOL:
             maxpool(cur, maps, rows, cols, L->out_rows, L->out_cols, next);
