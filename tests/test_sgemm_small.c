@@ -5,7 +5,9 @@
  * part models, validator convolutions) and on shapes that reach every
  * branch of OpenBLAS's blocking (K chunks, several row blocks, 12/8/4/2/1
  * column blocks, partial row panels); C's padding rows must stay as they
- * were. FAU_KERNEL_BENCH=N prints microseconds per call. */
+ * were. The row-major variant (fau_sgemm_small_rows) gets the same data
+ * with B and C transposed in memory and must give the same bits.
+ * FAU_KERNEL_BENCH=N prints microseconds per call. */
 #include "testlib.h"
 
 #include <stdio.h>
@@ -80,6 +82,8 @@ static const shape shapes[] = {
     {64, 30, 9, 0, 0, 0, 1.0f, 1.0f, "30 columns"},
     {15, 5, 3, 0, 0, 0, 1.0f, 1.0f, "5 columns"},
     {20, 40, 0, 0, 0, 0, 1.0f, 0.25f, "K = 0"},
+    {20, 1001, 50, 1, 2, 3, 1.0f, 0.0f, "wide, zig-zag"},
+    {40, 130, 20, 0, 0, 0, 1.0f, 1.0f, "wide, 40 rows"},
 };
 
 static void run_shape(const shape *s, fau_sgemm_fn fn, const char *level, int bench)
@@ -129,6 +133,59 @@ static void run_shape(const shape *s, fau_sgemm_fn fn, const char *level, int be
     fau_aligned_free(Cin);
 }
 
+/* The row-major variant on the same data: B and C transposed in memory. */
+static void run_shape_rows(const shape *s, fau_sgemm_fn fn, const char *level, int bench)
+{
+    const int lda = s->M + s->lda_pad, ldb = s->K + s->ldb_pad, ldc = s->M + s->ldc_pad;
+    const int ldbt = s->N + s->ldb_pad, ldct = s->N + s->ldc_pad;
+    const size_t na = (size_t)lda * (size_t)(s->K > 0 ? s->K : 1), nb = (size_t)ldb * s->N,
+                 nc = (size_t)ldc * s->N, nbt = (size_t)ldbt * (size_t)(s->K > 0 ? s->K : 1),
+                 nct = (size_t)ldct * s->M;
+    float *A = fau_aligned_alloc(na * sizeof(float)), *B = fau_aligned_alloc(nb * sizeof(float));
+    float *Bt = fau_aligned_alloc(nbt * sizeof(float)), *C0 = fau_aligned_alloc(nc * sizeof(float));
+    float *Ct = fau_aligned_alloc(nct * sizeof(float)), *Cin = fau_aligned_alloc(nct * sizeof(float));
+    assert_true(A && B && Bt && C0 && Ct && Cin);
+    for (size_t i = 0; i < na; i++)
+        A[i] = rndf();
+    for (size_t i = 0; i < nb; i++)
+        B[i] = rndf();
+    for (size_t i = 0; i < nbt; i++)
+        Bt[i] = rndf();
+    for (int k = 0; k < s->K; k++)
+        for (int j = 0; j < s->N; j++)
+            Bt[(size_t)k * ldbt + j] = B[(size_t)j * ldb + k];
+    for (size_t i = 0; i < nct; i++)
+        Cin[i] = Ct[i] = rndf();
+    for (int i = 0; i < s->M; i++)
+        for (int j = 0; j < s->N; j++)
+            C0[(size_t)j * ldc + i] = Cin[(size_t)i * ldct + j];
+    fau_sgemm_openblas(s->M, s->N, s->K, s->alpha, A, lda, B, ldb, s->beta, C0, ldc);
+    fn(s->M, s->N, s->K, s->alpha, A, lda, Bt, ldbt, s->beta, Ct, ldct);
+    for (int i = 0; i < s->M; i++)
+        for (int j = 0; j < ldct; j++) {
+            const size_t at = (size_t)i * ldct + j;
+            const float want = j < s->N ? C0[(size_t)j * ldc + i] : Cin[at];
+            if (memcmp(&Ct[at], &want, sizeof(float)))
+                fail_msg("rows %s %s (%dx%dx%d): C(%d,%d) = %.9g, reference %.9g", level, s->what,
+                         s->M, s->N, s->K, i, j, Ct[at], want);
+        }
+    const char *b = getenv("FAU_KERNEL_BENCH");
+    if (bench && b && atoi(b) > 0) {
+        const int reps = atoi(b);
+        double t0 = now_us();
+        for (int r = 0; r < reps; r++)
+            fn(s->M, s->N, s->K, s->alpha, A, lda, Bt, ldbt, 1.0f, Ct, ldct);
+        printf("rows %-8s %-18s %4dx%4dx%4d: %9.2f us/call\n", level, s->what, s->M, s->N, s->K,
+               (now_us() - t0) / reps);
+    }
+    fau_aligned_free(A);
+    fau_aligned_free(B);
+    fau_aligned_free(Bt);
+    fau_aligned_free(C0);
+    fau_aligned_free(Ct);
+    fau_aligned_free(Cin);
+}
+
 static void test_levels(void **state)
 {
     (void)state;
@@ -140,10 +197,15 @@ static void test_levels(void **state)
         const fau_sgemm_fn fn = fau_sgemm_small_for(levels[l]);
         for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
             run_shape(&shapes[i], fn, fau_simd_name(levels[l]), 1);
+        const fau_sgemm_fn fr = fau_sgemm_small_rows_for(levels[l]);
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+            run_shape_rows(&shapes[i], fr, fau_simd_name(levels[l]), 1);
     }
     /* the dispatching entry point (best level, or $FACEAU_SIMD's) */
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         run_shape(&shapes[i], fau_sgemm_small, "dispatch", 1);
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        run_shape_rows(&shapes[i], fau_sgemm_small_rows, "dispatch", 1);
 }
 
 /* Many random small shapes, every variant against the reference. */
@@ -155,8 +217,11 @@ static void test_random_shapes(void **state)
                    (int)(rnd() % 3), (int)(rnd() % 3), (int)(rnd() % 3), 1.0f,
                    rnd() % 2 ? 1.0f : 0.0f, "random"};
         run_shape(&s, fau_sgemm_small_c, "scalar", 0);
-        if (fau_cpu_supports(FAU_SIMD_AVX2))
+        run_shape_rows(&s, fau_sgemm_small_rows_c, "scalar", 0);
+        if (fau_cpu_supports(FAU_SIMD_AVX2)) {
             run_shape(&s, fau_sgemm_small_for(FAU_SIMD_AVX2), "avx2", 0);
+            run_shape_rows(&s, fau_sgemm_small_rows_for(FAU_SIMD_AVX2), "avx2", 0);
+        }
     }
 }
 

@@ -60,6 +60,76 @@ void fau_sgemm_small_drive(fau_sgemm_call_fn call, int M, int N, int K, float al
     }
 }
 
+/* Runs of one row panel (rows r0..r0+nr-1) over the kernel calls of one
+ * row block and K chunk: calls start at columns c0 (first row block: one
+ * per 12 columns, then 4, then the rest; later blocks: one call), every
+ * call of m rows; consecutive segments with the same mode are merged. */
+static void panel_runs(fau_sgemm_run_fn run, int first_block, int m, int r0, int nr, int js,
+                       int min_j, int k0, int k1, float alpha, const float *A, int lda,
+                       const float *B, int ldb, float *C, int ldc)
+{
+    unsigned char ml[FAU_SGEMM_MAX_PANELS], mr[FAU_SGEMM_MAX_PANELS], m4[FAU_SGEMM_MAX_PANELS];
+    fau_sgemm_modes(m, ml, mr, m4);
+    const int pn = r0 / 8;
+    int run_j = js, run_mode = 0;
+    for (int jjs = js, n; jjs < js + min_j; jjs += n) {
+        n = min_j + js - jjs;
+        if (first_block) {
+            if (n >= 12)
+                n = 12;
+            else if (n > 4)
+                n = 4;
+        }
+        for (int j = 0, nc, kind; j < n; j += nc) {
+            nc = fau_sgemm_segment(n, j, &kind);
+            const int mode = kind == FAU_SGEMM_SEG_LEFT    ? ml[pn]
+                             : kind == FAU_SGEMM_SEG_RIGHT ? mr[pn]
+                             : kind == FAU_SGEMM_SEG_FOUR  ? m4[pn]
+                                                           : 1;
+            if (mode != run_mode) {
+                if (run_mode)
+                    run(nr, jjs + j - run_j, k0, k1, run_mode, alpha, A + r0, lda, B + run_j, ldb,
+                        C + (size_t)r0 * (size_t)ldc + run_j, ldc);
+                run_j = jjs + j;
+                run_mode = mode;
+            }
+        }
+    }
+    run(nr, js + min_j - run_j, k0, k1, run_mode, alpha, A + r0, lda, B + run_j, ldb,
+        C + (size_t)r0 * (size_t)ldc + run_j, ldc);
+}
+
+void fau_sgemm_small_rows_drive(fau_sgemm_run_fn run, int M, int N, int K, float alpha,
+                                const float *A, int lda, const float *B, int ldb, float beta,
+                                float *C, int ldc)
+{
+    if (M <= 0 || N <= 0)
+        return;
+    if (beta != 1.0f)
+        for (int i = 0; i < M; i++) {
+            float *c = C + (size_t)i * (size_t)ldc;
+            for (int j = 0; j < N; j++)
+                c[j] = beta == 0.0f ? 0.0f : c[j] * beta;
+        }
+    if (K <= 0 || alpha == 0.0f)
+        return;
+    for (int js = 0; js < N; js += GEMM_R) {
+        const int min_j = N - js < GEMM_R ? N - js : GEMM_R;
+        for (int ls = 0, min_l; ls < K; ls += min_l) {
+            min_l = next_block(K - ls, GEMM_Q);
+            for (int is = 0, min_i; is < M; is += min_i) {
+                min_i = next_block(M - is, GEMM_P);
+                const float *Ab = A + is + (size_t)ls * (size_t)lda;
+                const float *Bb = B + (size_t)ls * (size_t)ldb;
+                float *Cb = C + (size_t)is * (size_t)ldc;
+                for (int r0 = 0; r0 < min_i; r0 += 8)
+                    panel_runs(run, is == 0, min_i, r0, min_i - r0 < 8 ? min_i - r0 : 8, js, min_j,
+                               0, min_l, alpha, Ab, lda, Bb, ldb, Cb, ldc);
+            }
+        }
+    }
+}
+
 /* One tile: rows r0..r0+nr-1 (nr <= 8), columns j0..j0+nc-1 (nc <= 6). */
 static void tile_c(int nr, int nc, int k0, int k1, int mode, float alpha, const float *A, int lda,
                    const float *B, int ldb, float *C, int ldc)
@@ -107,7 +177,39 @@ void fau_sgemm_small_c(int M, int N, int K, float alpha, const float *A, int lda
     fau_sgemm_small_drive(call_c, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }
 
+/* Run of the row-major variant: nr rows, n columns, one mode. */
+static void run_c(int nr, int n, int k0, int k1, int mode, float alpha, const float *A, int lda,
+                  const float *B, int ldb, float *C, int ldc)
+{
+    const int K = k1 - k0, T = mode == 2 ? K - K % 8 : 0;
+    for (int r = 0; r < nr; r++) {
+        const float *a = A + r + (size_t)k0 * (size_t)lda;
+        for (int j = 0; j < n; j++) {
+            const float *b = B + (size_t)k0 * (size_t)ldb + j;
+            float e0 = 0.0f, e1 = 0.0f;
+            int k = 0;
+            for (; k + 1 < T; k += 2) {
+                e0 = fmaf(a[(size_t)k * (size_t)lda], b[(size_t)k * (size_t)ldb], e0);
+                e1 = fmaf(a[(size_t)(k + 1) * (size_t)lda], b[(size_t)(k + 1) * (size_t)ldb], e1);
+            }
+            for (; k < K; k++)
+                e0 = fmaf(a[(size_t)k * (size_t)lda], b[(size_t)k * (size_t)ldb], e0);
+            const float acc = mode == 2 ? e1 + e0 : e0;
+            float *o = C + (size_t)r * (size_t)ldc + j;
+            *o = fmaf(acc, alpha, *o);
+        }
+    }
+}
+
+void fau_sgemm_small_rows_c(int M, int N, int K, float alpha, const float *A, int lda,
+                            const float *B, int ldb, float beta, float *C, int ldc)
+{
+    fau_sgemm_small_rows_drive(run_c, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 #if defined(__x86_64__) || defined(__i386__)
+void fau_sgemm_small_rows_avx2(int M, int N, int K, float alpha, const float *A, int lda,
+                               const float *B, int ldb, float beta, float *C, int ldc);
 void fau_sgemm_small_avx2(int M, int N, int K, float alpha, const float *A, int lda,
                           const float *B, int ldb, float beta, float *C, int ldc);
 #endif
@@ -126,5 +228,22 @@ void fau_sgemm_small(int M, int N, int K, float alpha, const float *A, int lda, 
 {
     const int level = fau_simd_select(NULL);
     fau_sgemm_small_for(level < 0 ? FAU_SIMD_SCALAR : (fau_simd_level)level)(
+        M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
+fau_sgemm_fn fau_sgemm_small_rows_for(fau_simd_level level)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    if (level >= FAU_SIMD_AVX2 && level != FAU_SIMD_NEON && fau_cpu_supports(FAU_SIMD_AVX2))
+        return fau_sgemm_small_rows_avx2;
+#endif
+    return fau_sgemm_small_rows_c;
+}
+
+void fau_sgemm_small_rows(int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc)
+{
+    const int level = fau_simd_select(NULL);
+    fau_sgemm_small_rows_for(level < 0 ? FAU_SIMD_SCALAR : (fau_simd_level)level)(
         M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

@@ -41,4 +41,15 @@ fau_sgemm_fn fau_sgemm_small_for(fau_simd_level level);
 void fau_sgemm_small_c(int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                        int ldb, float beta, float *C, int ldc);
 
+/* The same product with the same bits, B stored by rows of K and C by
+ * rows: B(k, j) = B[k*ldb + j], C(i, j) = C[i*ldc + j] (A as above).
+ * Vectorised over columns: for few rows and many columns (the validator's
+ * convolutions: kernels x pixels, with the im2col matrix one row per input
+ * value, so that C holds the output maps). Same dispatch rules. */
+void fau_sgemm_small_rows(int M, int N, int K, float alpha, const float *A, int lda,
+                          const float *B, int ldb, float beta, float *C, int ldc);
+fau_sgemm_fn fau_sgemm_small_rows_for(fau_simd_level level);
+void fau_sgemm_small_rows_c(int M, int N, int K, float alpha, const float *A, int lda,
+                            const float *B, int ldb, float beta, float *C, int ldc);
+
 #endif

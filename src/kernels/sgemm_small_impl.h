@@ -15,6 +15,21 @@ void fau_sgemm_small_drive(fau_sgemm_call_fn call, int M, int N, int K, float al
                            const float *A, int lda, const float *B, int ldb, float beta, float *C,
                            int ldc);
 
+/* The row-major variant (fau_sgemm_small_rows): rows r0.. (nr <= 8) of
+ * A, columns 0..n-1 of B (k-major, B(k, j) = B[k*ldb + j]) and C
+ * (row-major), K steps k0..k1-1, every output with the same accumulation
+ * mode; C = fma(acc, alpha, C). */
+typedef void (*fau_sgemm_run_fn)(int nr, int n, int k0, int k1, int mode, float alpha,
+                                 const float *A, int lda, const float *B, int ldb, float *C,
+                                 int ldc);
+
+/* sgemm_ with OpenBLAS's blocking for the row-major variant: the outputs
+ * of each row panel are grouped into runs of consecutive columns that
+ * share an accumulation mode, each run done by `run`. */
+void fau_sgemm_small_rows_drive(fau_sgemm_run_fn run, int M, int N, int K, float alpha,
+                                const float *A, int lda, const float *B, int ldb, float beta,
+                                float *C, int ldc);
+
 /* A kernel call never has more than GEMM_P = 320 rows: 40 panels of 8. */
 #define FAU_SGEMM_MAX_PANELS 40
 

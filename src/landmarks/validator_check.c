@@ -52,8 +52,8 @@ size_t fau_validator_scratch_floats(const fau_validator *v)
         size_t maps, im2col;
         view_sizes(vw, &maps, &im2col);
         size_t px = (size_t)vw->paw.rows * (size_t)vw->paw.cols;
-        /* map_x, map_y, warped, feature vector, 3 map buffers, im2col, coefficients */
-        size_t need = 3 * px + (size_t)vw->n_pixels + 3 * maps + im2col +
+        /* map_x, map_y, warped, feature vector, 2 map buffers, im2col, coefficients */
+        size_t need = 3 * px + (size_t)vw->n_pixels + 2 * maps + im2col +
                       6 * (size_t)vw->paw.n_triangles + 2 * (size_t)vw->paw.n_landmarks;
         if (need > best)
             best = need;
@@ -172,31 +172,28 @@ static void normalise(const fau_validator_view *vw, const float *warped, float *
  * y-major; column m*kh*kw + xx*kh + yy holds map m at (i + yy, j + xx),
  * then a 1 for the bias), then sgemm_("N", "N", kernels, pixels, cw, 1,
  * weights, kernels, im2col, cw, 0, C, kernels) with OpenBLAS's summation
- * order (fau_sgemm_small), and out = C.t(): map k is column k of C. */
-static void conv(const fau_cnn_layer *L, const float *in, int rows, int cols, float *im2col,
-                 float *tmp, float *out)
+ * order, and out = C.t(). Here the im2col matrix is built transposed (one
+ * row per input value, every output pixel in it: whole rows of the maps
+ * copied) and fau_sgemm_small_rows, which takes B and C in that
+ * orientation, writes C.t() = the output maps directly: same products,
+ * same order, same bits. */
+static void conv(const fau_cnn_layer *L, const float *in, int rows, int cols, float *col,
+                 float *out)
 {
     const int kh = L->kh, kw = L->kw, yB = rows - kh + 1, xB = cols - kw + 1;
-    const int cw = L->cw_rows, nk = L->n_kernels;
     const size_t plane = (size_t)rows * (size_t)cols, P = (size_t)yB * (size_t)xB;
-    float *Mo = im2col;
-    for (int i = 0; i < yB; i++)
-        for (int j = 0; j < xB; j++, Mo += cw) {
-            float *o = Mo;
-            for (int m = 0; m < L->n_in; m++) {
-                const float *Mi = in + (size_t)m * plane + (size_t)i * (size_t)cols + (size_t)j;
-                for (int xx = 0; xx < kw; xx++)
-                    for (int yy = 0; yy < kh; yy++)
-                        *o++ = Mi[(size_t)yy * (size_t)cols + (size_t)xx];
-            }
-            *o = 1.0f;
-        }
-    fau_sgemm_small(nk, (int)P, cw, 1.0f, L->conv_weights, nk, im2col, cw, 0.0f, tmp, nk);
-    for (size_t t = 0; t < P; t++) {
-        const float *c = tmp + t * (size_t)nk;
-        for (int k = 0; k < nk; k++)
-            out[(size_t)k * P + t] = c[k];
-    }
+    float *row = col;
+    for (int m = 0; m < L->n_in; m++)
+        for (int xx = 0; xx < kw; xx++)
+            for (int yy = 0; yy < kh; yy++, row += P)
+                for (int i = 0; i < yB; i++)
+                    memcpy(row + (size_t)i * (size_t)xB,
+                           in + (size_t)m * plane + (size_t)(i + yy) * (size_t)cols + (size_t)xx,
+                           (size_t)xB * sizeof(float));
+    for (size_t t = 0; t < P; t++)
+        row[t] = 1.0f;
+    fau_sgemm_small_rows(L->n_kernels, (int)P, L->cw_rows, 1.0f, L->conv_weights, L->n_kernels,
+                         col, (int)P, 0.0f, out, (int)P);
 }
 
 static void maxpool(const float *in, int maps, int rows, int cols, int orows, int ocols,
@@ -285,8 +282,7 @@ float fau_validator_check(const fau_validator *v, const double orientation[3],
     size_t maps_sz, im2col_sz;
     view_sizes(vw, &maps_sz, &im2col_sz);
     float *mx = scratch, *my = mx + px, *warped = my + px, *vec = warped + px;
-    float *buf0 = vec + vw->n_pixels, *buf1 = buf0 + maps_sz, *buf2 = buf1 + maps_sz;
-    float *im2col = buf2 + maps_sz;
+    float *buf0 = vec + vw->n_pixels, *buf1 = buf0 + maps_sz, *im2col = buf1 + maps_sz;
     float *coeff = im2col + im2col_sz, *local = coeff + 6 * (size_t)p->n_triangles;
 
     /* landmarks relative to the ROI: x - min_x in float */
@@ -317,7 +313,7 @@ float fau_validator_check(const fau_validator *v, const double orientation[3],
         size_t count = (size_t)maps * (size_t)rows * (size_t)cols;
         switch (L->type) {
         case FAU_CNN_CONV:
-            conv(L, cur, rows, cols, im2col, buf2, next);
+            conv(L, cur, rows, cols, im2col, next);
             break;
         case FAU_CNN_MAXPOOL:
             maxpool(cur, maps, rows, cols, L->out_rows, L->out_cols, next);
