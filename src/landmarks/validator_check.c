@@ -222,7 +222,13 @@ static void maxpool(const float *in, int maps, int rows, int cols, int orows, in
 }
 
 /* fully_connected: the input flattened map by map, each map column-major
- * (maps > 1), or the single column map as is; out = weights^T in + bias. */
+ * (maps > 1), or the single column map as is; out = weights^T in + bias
+ * through cv::gemm (weights * input + bias). For fewer than 100 outputs
+ * OpenCV's own gemm sums the float products in double in input order and
+ * rounds once after adding the bias (beta = 1); from 100 outputs it hands
+ * the product to cblas_sgemm (C = bias): one fused float chain per K chunk
+ * of OpenBLAS, each added to C in order (as detect/cnn.c's fc_layer). */
+#define FC_MAX_DOUBLE 100
 static void fc(const fau_cnn_layer *L, const float *in, int maps, int rows, int cols,
                float *flat, float *out)
 {
@@ -236,11 +242,34 @@ static void fc(const fau_cnn_layer *L, const float *in, int maps, int rows, int 
                                    (size_t)c];
         x = flat;
     }
-    for (int o = 0; o < L->fc_out; o++) {
-        double acc = 0;
-        for (int i = 0; i < L->fc_in; i++)
-            acc += (double)L->fc_weights[(size_t)i * (size_t)L->fc_out + (size_t)o] * x[i];
-        out[o] = (float)(acc + L->fc_bias[o]);
+    const int no = L->fc_out;
+    if (no < FC_MAX_DOUBLE) {
+        /* every output still sums in increasing input order; the products
+         * of two floats are exact in double */
+        double acc[FC_MAX_DOUBLE];
+        for (int o = 0; o < no; o++)
+            acc[o] = 0.0;
+        for (int i = 0; i < L->fc_in; i++) {
+            const float *w = L->fc_weights + (size_t)i * (size_t)no;
+            const double xi = x[i];
+            for (int o = 0; o < no; o++)
+                acc[o] += (double)w[o] * xi;
+        }
+        for (int o = 0; o < no; o++)
+            out[o] = (float)(acc[o] + (double)L->fc_bias[o]);
+        return;
+    }
+    for (int o = 0; o < no; o++) {
+        float c = L->fc_bias[o];
+        for (int ls = 0, nl; ls < L->fc_in; ls += nl) {
+            const int left = L->fc_in - ls;
+            nl = left >= 640 ? 320 : left > 320 ? ((left / 2 + 7) / 8) * 8 : left;
+            float acc = 0.0f;
+            for (int i = ls; i < ls + nl; i++)
+                acc = fmaf(x[i], L->fc_weights[(size_t)i * (size_t)no + (size_t)o], acc);
+            c = acc + c;
+        }
+        out[o] = c;
     }
 }
 
