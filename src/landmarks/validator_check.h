@@ -9,7 +9,9 @@
  * summation order (kernels/sgemm_small.h, vectorised, AVX2+FMA when the
  * CPU has it and $FACEAU_SIMD allows, else fmaf: identical bits); the
  * fully connected layers are cv::gemm's (double sums under 100 outputs,
- * OpenBLAS's chunked float chains from 100). tests/test_validator_golden.c
+ * OpenBLAS's chunked float chains from 100). (The sigmoid layer type, which
+ * no shipped validator uses, takes expf where OpenFace takes cv::exp.)
+ * tests/test_validator_golden.c
  * checks the certainty against OpenFace's dumped detection_certainty.
  *
  * Speed: no allocation (the caller's scratch), ~0.5 ms per call with AVX2
