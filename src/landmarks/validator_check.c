@@ -186,10 +186,14 @@ static void conv(const fau_cnn_layer *L, const float *in, int rows, int cols, fl
     for (int m = 0; m < L->n_in; m++)
         for (int xx = 0; xx < kw; xx++)
             for (int yy = 0; yy < kh; yy++, row += P)
-                for (int i = 0; i < yB; i++)
-                    memcpy(row + (size_t)i * (size_t)xB,
-                           in + (size_t)m * plane + (size_t)(i + yy) * (size_t)cols + (size_t)xx,
-                           (size_t)xB * sizeof(float));
+                for (int i = 0; i < yB; i++) {
+                    /* short rows (52, 20 floats): a loop beats memcpy calls */
+                    const float *src =
+                        in + (size_t)m * plane + (size_t)(i + yy) * (size_t)cols + (size_t)xx;
+                    float *dst = row + (size_t)i * (size_t)xB;
+                    for (int j = 0; j < xB; j++)
+                        dst[j] = src[j];
+                }
     for (size_t t = 0; t < P; t++)
         row[t] = 1.0f;
     fau_sgemm_small_rows(L->n_kernels, (int)P, L->cw_rows, 1.0f, L->conv_weights, L->n_kernels,
