@@ -277,59 +277,17 @@ static void fc(const fau_cnn_layer *L, const float *in, int maps, int rows, int 
     }
 }
 
-float fau_validator_check(const fau_validator *v, const double orientation[3],
-                          const uint8_t *image, int width, int height, size_t stride,
-                          const float *landmarks, float *scratch, float *warped_out)
+/* CheckCNN up to the last layer: the normalised mask pixels back into a
+ * rows x cols image, then the layers. s: vector, two map buffers, im2col.
+ * Returns the last layer's output (rows x cols). */
+static const float *cnn_forward(const fau_validator_view *vw, const float *warped, float *s,
+                                int *out_rows, int *out_cols)
 {
-    int id = fau_validator_view_id(v, orientation);
-    const fau_validator_view *vw = &v->views[id];
     const fau_paw *p = &vw->paw;
-    int n = p->n_landmarks;
-    /* ExtractBoundingBox, then the ROI with 3 pixels to spare (truncated to int) */
-    float min_xf = 0, max_xf = 0, min_yf = 0, max_yf = 0;
-    for (int i = 0; i < n; i++) {
-        float x = landmarks[i], y = landmarks[i + n];
-        if (i == 0 || x < min_xf)
-            min_xf = x;
-        if (i == 0 || x > max_xf)
-            max_xf = x;
-        if (i == 0 || y < min_yf)
-            min_yf = y;
-        if (i == 0 || y > max_yf)
-            max_yf = y;
-    }
-    int min_x = (int)(min_xf - 3.0f), max_x = (int)(max_xf + 3.0f);
-    int min_y = (int)(min_yf - 3.0f), max_y = (int)(max_yf + 3.0f);
-    if (min_x < 0)
-        min_x = 0;
-    if (min_y < 0)
-        min_y = 0;
-    if (max_x > width - 1)
-        max_x = width - 1;
-    if (max_y > height - 1)
-        max_y = height - 1;
-    if (max_x - min_x <= 1 || max_y - min_y <= 1)
-        return 0.0f;
-
     size_t px = (size_t)p->rows * (size_t)p->cols;
     size_t maps_sz, im2col_sz;
     view_sizes(vw, &maps_sz, &im2col_sz);
-    float *mx = scratch, *my = mx + px, *warped = my + px, *vec = warped + px;
-    float *buf0 = vec + vw->n_pixels, *buf1 = buf0 + maps_sz, *im2col = buf1 + maps_sz;
-    float *coeff = im2col + im2col_sz, *local = coeff + 6 * (size_t)p->n_triangles;
-
-    /* landmarks relative to the ROI: x - min_x in float */
-    for (int i = 0; i < n; i++) {
-        local[i] = landmarks[i] + (float)(-min_x);
-        local[i + n] = landmarks[i + n] + (float)(-min_y);
-    }
-    paw_coeff(p, local, coeff);
-    paw_map(p, coeff, mx, my);
-    remap_linear(image, stride, min_x, min_y, max_x - min_x, max_y - min_y, mx, my, px, warped);
-    if (warped_out)
-        memcpy(warped_out, warped, px * sizeof(float));
-
-    /* CheckCNN: the normalised mask pixels back into a rows x cols image */
+    float *vec = s, *buf0 = vec + vw->n_pixels, *buf1 = buf0 + maps_sz, *im2col = buf1 + maps_sz;
     normalise(vw, warped, vec);
     memset(buf0, 0, px * sizeof(float));
     int k = 0;
@@ -370,7 +328,15 @@ float fau_validator_check(const fau_validator *v, const double orientation[3],
         rows = L->out_rows;
         cols = L->out_cols;
     }
-    /* minMaxLoc over outputs[0].t(): the first maximum in column-major order */
+    *out_rows = rows;
+    *out_cols = cols;
+    return cur;
+}
+
+/* minMaxLoc over outputs[0].t(): the first maximum in column-major order;
+ * max_loc.y of the transposed output. */
+static int argmax_bin(const float *cur, int rows, int cols)
+{
     int best = 0;
     float best_v = 0;
     int first = 1;
@@ -383,7 +349,77 @@ float fau_validator_check(const fau_validator *v, const double orientation[3],
                 first = 0;
             }
         }
-    int max_idx = rows == 1 ? best : best / cols; /* max_loc.y of the transposed output */
+    return rows == 1 ? best : best / cols;
+}
+
+int fau_validator_cnn(const fau_validator *v, int view, const float *warped, float *scratch,
+                      float *out)
+{
+    const fau_validator_view *vw = &v->views[view];
+    const size_t px = (size_t)vw->paw.rows * (size_t)vw->paw.cols;
+    int rows, cols;
+    const float *o = cnn_forward(vw, warped, scratch + 3 * px, &rows, &cols);
+    memcpy(out, o, (size_t)rows * (size_t)cols * sizeof(float));
+    return argmax_bin(o, rows, cols);
+}
+
+float fau_validator_check(const fau_validator *v, const double orientation[3],
+                          const uint8_t *image, int width, int height, size_t stride,
+                          const float *landmarks, float *scratch, float *warped_out)
+{
+    int id = fau_validator_view_id(v, orientation);
+    const fau_validator_view *vw = &v->views[id];
+    const fau_paw *p = &vw->paw;
+    int n = p->n_landmarks;
+    /* ExtractBoundingBox, then the ROI with 3 pixels to spare (truncated to int) */
+    float min_xf = 0, max_xf = 0, min_yf = 0, max_yf = 0;
+    for (int i = 0; i < n; i++) {
+        float x = landmarks[i], y = landmarks[i + n];
+        if (i == 0 || x < min_xf)
+            min_xf = x;
+        if (i == 0 || x > max_xf)
+            max_xf = x;
+        if (i == 0 || y < min_yf)
+            min_yf = y;
+        if (i == 0 || y > max_yf)
+            max_yf = y;
+    }
+    int min_x = (int)(min_xf - 3.0f), max_x = (int)(max_xf + 3.0f);
+    int min_y = (int)(min_yf - 3.0f), max_y = (int)(max_yf + 3.0f);
+    if (min_x < 0)
+        min_x = 0;
+    if (min_y < 0)
+        min_y = 0;
+    if (max_x > width - 1)
+        max_x = width - 1;
+    if (max_y > height - 1)
+        max_y = height - 1;
+    if (max_x - min_x <= 1 || max_y - min_y <= 1)
+        return 0.0f;
+
+    /* scratch: map_x, map_y, warped, then cnn_forward's part, then the
+     * PAW coefficients and the local landmarks */
+    size_t px = (size_t)p->rows * (size_t)p->cols;
+    size_t maps_sz, im2col_sz;
+    view_sizes(vw, &maps_sz, &im2col_sz);
+    float *mx = scratch, *my = mx + px, *warped = my + px;
+    float *coeff = warped + px + (size_t)vw->n_pixels + 2 * maps_sz + im2col_sz;
+    float *local = coeff + 6 * (size_t)p->n_triangles;
+
+    /* landmarks relative to the ROI: x - min_x in float */
+    for (int i = 0; i < n; i++) {
+        local[i] = landmarks[i] + (float)(-min_x);
+        local[i + n] = landmarks[i + n] + (float)(-min_y);
+    }
+    paw_coeff(p, local, coeff);
+    paw_map(p, coeff, mx, my);
+    remap_linear(image, stride, min_x, min_y, max_x - min_x, max_y - min_y, mx, my, px, warped);
+    if (warped_out)
+        memcpy(warped_out, warped, px * sizeof(float));
+
+    int rows, cols;
+    const float *o = cnn_forward(vw, warped, scratch + 3 * px, &rows, &cols);
+    int max_idx = argmax_bin(o, rows, cols);
     double bins = (double)cols;
     double step = (1.0 - -1.0) / bins;
     double unquantized = -1.0 + step / 2.0 + max_idx * step;

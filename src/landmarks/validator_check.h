@@ -39,4 +39,13 @@ float fau_validator_check(const fau_validator *v, const double orientation[3],
                           const uint8_t *image, int width, int height, size_t stride,
                           const float *landmarks, float *scratch, float *warped_out);
 
+/* CheckCNN alone: normalises a warped face of view `view` (paw.rows x
+ * paw.cols floats, as fau_validator_check's warped_out gives it) and runs
+ * the view's network; writes the last layer's outputs (views[view].n_bins
+ * floats) to out and returns the bin OpenFace picks (the first maximum).
+ * scratch as for fau_validator_check (its first 3 * paw.rows * paw.cols
+ * floats are not used). For tests and diagnostics. */
+int fau_validator_cnn(const fau_validator *v, int view, const float *warped, float *scratch,
+                      float *out);
+
 #endif
