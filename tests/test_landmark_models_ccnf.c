@@ -176,13 +176,16 @@ static void check_sigma(const fau_ccnf_expert *x, const fau_ccnf_window *win, in
     double *scratch = malloc(fau_ccnf_sigma_scratch(ws) * sizeof(double));
     assert_int_equal(fau_ccnf_sigma(x, win, ws, sig, scratch), FAU_OK);
     double *ref = ref_sigma(x, win, ws);
-    double maxref = 0, maxerr = 0;
+    double maxref = 0, maxerr = 0, maxasym = 0;
     for (int i = 0; i < d * d; i++) {
         maxref = fmax(maxref, fabs(ref[i]));
         maxerr = fmax(maxerr, fabs(ref[i] - sig[i]));
-        assert_true(sig[i] == sig[(i % d) * d + i / d]); /* symmetric */
+        /* symmetric to float rounding: OpenCV's float Cholesky inverse (used
+         * below 100 rows) is not symmetric bit for bit */
+        maxasym = fmax(maxasym, fabs(sig[i] - sig[(i % d) * d + i / d]));
     }
     assert_true(maxerr <= 1e-6 * maxref);
+    assert_true(maxasym <= 1e-6 * maxref);
     worst_sigma = fmax(worst_sigma, maxerr / maxref);
     free(ref);
     free(scratch);

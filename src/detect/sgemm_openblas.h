@@ -28,9 +28,35 @@
 #ifndef FAU_DETECT_SGEMM_OPENBLAS_H
 #define FAU_DETECT_SGEMM_OPENBLAS_H
 
+#include <stddef.h>
+
 /* sgemm_("N", "N", M, N, K, alpha, A, lda, B, ldb, beta, C, ldc), column
  * major: C(MxN) = alpha * A(MxK) * B(KxN) + beta * C. */
 void fau_sgemm_openblas(int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                         int ldb, float beta, float *C, int ldc);
+
+/* Fast versions of the same order, bit-identical to fau_sgemm_openblas.
+ * use_fma selects AVX2+FMA code on 8-float vectors (only when
+ * fau_sgemm_fma_allowed() said so), else fmaf loops (a libm call without
+ * hardware FMA: slow but exact). Both give the same bits. */
+
+/* Whether the AVX2+FMA code may run: the CPU has both and $FACEAU_SIMD does
+ * not cap the level below avx2. Read once when a model is loaded and kept
+ * with it (reads the environment; not for per-frame code). */
+int fau_sgemm_fma_allowed(void);
+
+/* M == 1: c (N) = alpha * a (K) * B (K x N) + beta * c, with B given
+ * transposed, bt[k * ldbt + j] = B(k, j) (the layout of a row-major N x K
+ * matrix handed to sgemm_ as B, stored K-major), so that the N independent
+ * chains run across vector lanes. Used by PDM::CalcShape3D (1 x m times
+ * the m x 3n components) and the CCNF Sigma product. */
+void fau_sgemm_openblas_m1(int N, int K, float alpha, const float *a, const float *bt, size_t ldbt,
+                           float beta, float *c, int use_fma);
+
+/* Any M, N, K: fau_sgemm_openblas with the chains of 8 consecutive rows in
+ * vector lanes (A's columns must then be contiguous, which column-major A
+ * is). Used for the CCNF neuron product and the PDM Hessian. */
+void fau_sgemm_openblas_fast(int M, int N, int K, float alpha, const float *A, int lda,
+                             const float *B, int ldb, float beta, float *C, int ldc, int use_fma);
 
 #endif

@@ -5,13 +5,15 @@
  * (window_size + width - 1) pixels around it.
  *
  * Exactness: the float operations OpenFace does itself (im2col contrast
- * normalisation, the sigmoid sum, SigmaInv) are reproduced in the same order;
- * the two products OpenFace hands to OpenBLAS sgemm (neurons x patches and
- * Sigma x response) and the Cholesky inversion it hands to LAPACK (OpenCV's
- * invert(DECOMP_CHOLESKY) -> sposv) depend on the CPU kernel OpenBLAS picks
- * and are computed here in a fixed order (dot products in float, k
- * ascending; the inverse in double), so responses match OpenFace to float
- * rounding, not bit for bit. */
+ * normalisation, the sigmoid sum, SigmaInv) are reproduced in the same order,
+ * and the two products OpenFace hands to OpenBLAS sgemm (neurons x patches
+ * and Sigma x response) follow Debian 12 OpenBLAS 0.3.21's Haswell order
+ * (detect/sgemm_openblas.h): for a given Sigma the response has OpenFace's
+ * bits. Sigma is exact for windows up to 9 (81 rows): OpenCV's
+ * invert(DECOMP_CHOLESKY) runs its own float Cholesky below 100 rows
+ * (HAL_CHOLESKY_SMALL_MATRIX_THRESH), reproduced here; for 11 (121 rows)
+ * OpenCV calls LAPACK sposv, approximated by a double Cholesky rounded once
+ * (float rounding away).  */
 #ifndef FAU_LANDMARKS_CCNF_RESPONSE_H
 #define FAU_LANDMARKS_CCNF_RESPONSE_H
 
@@ -31,22 +33,38 @@ size_t fau_ccnf_sigma_scratch(int window_size);
 
 /* CCNF_patch_expert::ComputeSigmas for one expert and window size: Sigma =
  * inverse(2 * (sum(alpha) * I + sum_b (float)beta_b * component_b)),
- * (ws*ws)^2 floats row-major. Returns FAU_OK, FAU_EINVAL when the expert has
+ * (ws*ws)^2 floats stored TRANSPOSED (sigma[j * d + i] = Sigma(i, j)), the
+ * layout fau_ccnf_response's Sigma product reads; OpenCV's inverse is not
+ * symmetric bit for bit. Returns FAU_OK, FAU_EINVAL when the expert has
  * no neurons or fewer betas than components, FAU_EFORMAT when SigmaInv is not
  * positive definite (OpenCV's invert would fail too). */
 int fau_ccnf_sigma(const fau_ccnf_expert *x, const fau_ccnf_window *win, int window_size,
                    float *sigma, double *scratch);
 
-/* Floats of scratch fau_ccnf_response needs. */
+/* Floats of scratch fau_ccnf_response needs (64-byte aligned pointer). */
 size_t fau_ccnf_response_scratch(const fau_ccnf_expert *x, int window_size);
 
 /* CCNF_patch_expert::ResponseOpenBlas. area: (window_size + x->height - 1)
  * rows x (window_size + x->width - 1) cols, row-major, stride area_stride
- * floats. sigma from fau_ccnf_sigma for this window size. response:
+ * floats. sigma from fau_ccnf_sigma for this window size (transposed layout). response:
  * window_size x window_size, row-major (row = y). An expert without neurons
  * (invisible landmark) gives all zeros. */
 void fau_ccnf_response(const fau_ccnf_expert *x, const float *sigma, const float *area,
                        size_t area_stride, int window_size, float *scratch, float *response);
+
+/* The same with the code path chosen by the caller: use_fma non-zero only
+ * if fau_ccnf_fma_allowed() (AVX2+FMA vectors), else fmaf loops; the bits
+ * are identical. fau_ccnf_response picks the path from the CPU alone (no
+ * $FACEAU_SIMD cap); callers that honour the cap read
+ * fau_ccnf_fma_allowed() once at load and call this. */
+void fau_ccnf_response_fma(const fau_ccnf_expert *x, const float *sigma, const float *area,
+                           size_t area_stride, int window_size, float *scratch, float *response,
+                           int use_fma);
+
+/* Whether fau_ccnf_response_fma may take the AVX2+FMA path: the CPU has it
+ * and $FACEAU_SIMD does not cap below avx2. Reads the environment: call
+ * once, not per frame. */
+int fau_ccnf_fma_allowed(void);
 
 /* im2colContrastNormBias: one row per window position (x-major: row
  * j*yB + i for x offset j, y offset i), 1 + width*height columns: a 1 (the

@@ -89,6 +89,8 @@ typedef struct fau_clnf_fitter fau_clnf_fitter;
 
 int fau_clnf_fitter_create(fau_clnf_fitter **out, const fau_landmark_models *models, fau_error *e);
 void fau_clnf_fitter_destroy(fau_clnf_fitter **f);
+/* Seconds spent in the CNN validator since creation (benchmarks). */
+double fau_clnf_fitter_validator_seconds(const fau_clnf_fitter *f);
 void fau_clnf_fitter_set_trace(fau_clnf_fitter *f, fau_clnf_trace_fn fn, void *user);
 
 /* CLNF::DetectLandmarks: fits the main model to the 8-bit grey image from

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/jacobi_svd.h"
+#include "detect/sgemm_openblas.h"
 #include "landmarks/pdm_ops.h"
 #include "pose/rotation.h"
 
@@ -218,39 +219,17 @@ void fau_rot_to_axis_angle(const float Rf[9], float aa[3])
 /* Shapes                                                             */
 /* ------------------------------------------------------------------ */
 
-/* out[r] = mean[r] + sum_j pc[r][j] * local[j], rows r of the subset. */
-static void shape3d_rows(const float *mean, const float *pc, int rows, int m, const float *local,
-                         float *out)
-{
-    for (int r = 0; r < rows; r++) {
-        const float *row = pc + (size_t)r * m;
-        float s = 0;
-        for (int j = 0; j < m; j++)
-            s += local[j] * row[j];
-        out[r] = mean[r] + s;
-    }
-}
-
-/* Same sums as shape3d_rows (per row, modes in order) with the components
- * stored mode-major (VT: m x rows), so the row loop vectorises. */
-static void shape3d_rows_t(const float *mean, const float *VT, int rows, int m,
-                           const float *local, float *out)
-{
-    for (int r = 0; r < rows; r++)
-        out[r] = 0;
-    for (int j = 0; j < m; j++) {
-        const float pj = local[j];
-        const float *v = VT + (size_t)j * rows;
-        for (int r = 0; r < rows; r++)
-            out[r] += pj * v[r];
-    }
-    for (int r = 0; r < rows; r++)
-        out[r] = mean[r] + out[r];
-}
-
 void fau_pdm_shape3d(const fau_pdm *p, const float *local, float *out)
 {
-    shape3d_rows(p->mean_shape, p->princ_comp, 3 * p->n_points, p->n_modes, local, out);
+    /* PDM::CalcShape3D: out = mean_shape.clone(); sgemm_("N", "N", 1, 3n, m,
+     * 1, local, 1, princ_comp, m, 1, out, 1), i.e. one fused chain per
+     * output over the modes in order, then + mean. */
+    const int rows = 3 * p->n_points, m = p->n_modes;
+    memcpy(out, p->mean_shape, (size_t)rows * sizeof(float));
+    if (p->princ_comp_t)
+        fau_sgemm_openblas_m1(rows, m, 1.0f, local, p->princ_comp_t, p->ld_t, 1.0f, out, p->use_fma);
+    else
+        fau_sgemm_openblas(1, rows, m, 1.0f, local, 1, p->princ_comp, m, 1.0f, out, 1);
 }
 
 void fau_pdm_shape2d(const fau_pdm *p, const float *local, const float g[6], float *out,
@@ -389,44 +368,6 @@ static void jacobian_from_shape(const float *pc, int n, int m, int with_local, c
     }
 }
 
-/* jacobian_from_shape's values (identity weights, with the non-rigid
- * part) written column-major: JT[c * ld + r], rows r = x rows then y rows;
- * rows 2n..ld-1 are zeroed. */
-static void jacobian_cols(const float *pc, int n, int m, const float *s3, const float g[6],
-                          float *JT, int ld)
-{
-    float R[9];
-    float e[3] = {g[1], g[2], g[3]};
-    fau_euler_to_rotation(e, R);
-    const float s = g[0];
-    const float r11 = R[0], r12 = R[1], r13 = R[2], r21 = R[3], r22 = R[4], r23 = R[5];
-    const int k = 6 + m;
-    for (int i = 0; i < n; i++) {
-        const float X = s3[i], Y = s3[i + n], Z = s3[i + 2 * n];
-        const int rx = i, ry = i + n;
-        JT[0 * ld + rx] = (X * r11 + Y * r12 + Z * r13);
-        JT[0 * ld + ry] = (X * r21 + Y * r22 + Z * r23);
-        JT[1 * ld + rx] = (s * (Y * r13 - Z * r12));
-        JT[1 * ld + ry] = (s * (Y * r23 - Z * r22));
-        JT[2 * ld + rx] = (-s * (X * r13 - Z * r11));
-        JT[2 * ld + ry] = (-s * (X * r23 - Z * r21));
-        JT[3 * ld + rx] = (s * (X * r12 - Y * r11));
-        JT[3 * ld + ry] = (s * (X * r22 - Y * r21));
-        JT[4 * ld + rx] = 1.0f;
-        JT[4 * ld + ry] = 0.0f;
-        JT[5 * ld + rx] = 0.0f;
-        JT[5 * ld + ry] = 1.0f;
-        const float *Vx = pc + (size_t)i * m, *Vy = Vx + (size_t)n * m, *Vz = Vy + (size_t)n * m;
-        for (int j = 0; j < m; j++) {
-            JT[(size_t)(6 + j) * ld + rx] = (s * (r11 * Vx[j] + r12 * Vy[j] + r13 * Vz[j]));
-            JT[(size_t)(6 + j) * ld + ry] = (s * (r21 * Vx[j] + r22 * Vy[j] + r23 * Vz[j]));
-        }
-    }
-    for (int c = 0; c < k; c++)
-        for (int r = 2 * n; r < ld; r++)
-            JT[(size_t)c * ld + r] = 0;
-}
-
 void fau_pdm_jacobian(const fau_pdm *p, const float *local, const float g[6], float *J,
                       float *s3)
 {
@@ -483,7 +424,7 @@ void fau_pdm_update_params(const fau_pdm *p, const float *delta, int n_delta, fl
 #define WS_ALIGN(x) (((x) + 15) & ~(size_t)15) /* in floats: 64 bytes */
 
 typedef struct ws_layout {
-    size_t M, V, VT, lm, s3, s2, resid, JT, JtJ, Jte, reg, delta, tmp, total;
+    size_t M, V, VT, lm, s3, s3j, s2, resid, J, JT, JtJ, Jte, reg, delta, tmp, total;
 } ws_layout;
 
 static ws_layout ws_plan(int n, int m)
@@ -495,8 +436,10 @@ static ws_layout ws_plan(int n, int m)
     w.VT = off, off += WS_ALIGN(3 * (size_t)n * m);
     w.lm = off, off += WS_ALIGN(2 * (size_t)n);
     w.s3 = off, off += WS_ALIGN(3 * (size_t)n);
+    w.s3j = off, off += WS_ALIGN(3 * (size_t)n);
     w.s2 = off, off += WS_ALIGN(2 * (size_t)n);
     w.resid = off, off += WS_ALIGN(2 * (size_t)n);
+    w.J = off, off += WS_ALIGN(k * 2 * (size_t)n);
     w.JT = off, off += WS_ALIGN(k * (((size_t)2 * n + 7) & ~(size_t)7));
     w.JtJ = off, off += WS_ALIGN(k * k);
     w.Jte = off, off += WS_ALIGN(k);
@@ -521,6 +464,29 @@ static float norm_diff(const float *a, const float *b, int len)
         s += (double)d * d;
     }
     return (float)sqrt(s);
+}
+
+/* shape_3D = M + V * loc_params as cv::gemm computes it (rows = 3n of the
+ * subsampled model, VT: V mode-major, ld rows). OpenCV's LAPACK HAL hands
+ * products with at least HAL_GEMM_SMALL_MATRIX_THRESH (100) result rows to
+ * cblas_sgemm (row-major), which OpenBLAS turns into the same M = 1 sgemm
+ * as CalcShape3D: one fused chain per row, then + M. Smaller ones stay in
+ * OpenCV's gemm: double sums, d = (float)(sum + M). Checked against
+ * OpenCV 4.6 linked to OpenBLAS 0.3.21 (Haswell kernel). */
+static void shape3d_cv_gemm(const float *M, const float *VT, int rows, int m, const float *loc,
+                            float *out, int use_fma)
+{
+    if (rows >= 100) {
+        memcpy(out, M, (size_t)rows * sizeof(float));
+        fau_sgemm_openblas_m1(rows, m, 1.0f, loc, VT, (size_t)rows, 1.0f, out, use_fma);
+        return;
+    }
+    for (int r = 0; r < rows; r++) {
+        double d = 0;
+        for (int j = 0; j < m; j++)
+            d += (double)VT[(size_t)j * rows + r] * loc[j];
+        out[r] = (float)(d + M[r]);
+    }
 }
 
 /* Weak-perspective projection as CalcParams writes it inline:
@@ -607,6 +573,7 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
     ws_layout w = ws_plan(n_all, m);
     float *ws = workspace;
     float *M = ws + w.M, *V = ws + w.V, *VT = ws + w.VT, *lm = ws + w.lm, *s3 = ws + w.s3;
+    float *s3j = ws + w.s3j, *J = ws + w.J;
     float *s2 = ws + w.s2;
     float *resid = ws + w.resid, *H = ws + w.JtJ, *Jte = ws + w.Jte;
     float *reg = ws + w.reg, *delta = ws + w.delta;
@@ -661,7 +628,7 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
     float g[6] = {scaling, rot[0], rot[1], rot[2], tx, ty};
 
     /* shape_3D = M + V * loc_params (zeros) */
-    shape3d_rows_t(M, VT, 3 * n, m, loc, s3);
+    shape3d_cv_gemm(M, VT, 3 * n, m, loc, s3, p->use_fma);
     for (int i = 0; i < n; i++) {
         float X = s3[i], Y = s3[i + n], Z = s3[i + 2 * n];
         s2[i] = scaling * (R[0] * X + R[1] * Y + R[2] * Z) + tx;
@@ -674,39 +641,35 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
 
     int not_improved_in = 0, it;
     for (it = 0; it < 1000; ++it) {
-        shape3d_rows_t(M, VT, 3 * n, m, loc, s3);
+        shape3d_cv_gemm(M, VT, 3 * n, m, loc, s3, p->use_fma);
         project_inline(s3, n, scaling, R, tx, ty, s2);
         for (int i = 0; i < 2 * n; i++)
             resid[i] = lm[i] - s2[i];
 
-        /* ComputeJacobian(loc_params, glob_params) with W = I (J_w_t = J^T);
-         * its CalcShape3D gives the shape just computed. Stored by column
-         * for the products below. */
+        /* ComputeJacobian(loc_params, glob_params) with W = I (J_w_t = J^T,
+         * exactly: W * J through sgemm adds only zeros). Its shape is
+         * CalcShape3D's (sgemm) on the subsampled model, which differs from
+         * the cv::gemm shape above when that has fewer than 100 rows. */
         const int rows = 2 * n, rpad = (rows + 7) & ~7;
         float *JT = ws + w.JT;
-        jacobian_cols(V, n, m, s3, g, JT, rpad);
-
-        /* Hessian = J^T J + diag(reg) (OpenBLAS sgemm in OpenFace, whose
-         * summation order depends on the machine's kernel): float dot
-         * products over J's columns with 8 interleaved partial sums, which
-         * the compiler turns into SIMD. */
-        {
-            for (int a = 0; a < k; a++) {
-                const float *ca = JT + (size_t)a * rpad;
-                for (int b = 0; b <= a; b++) {
-                    const float *cb = JT + (size_t)b * rpad;
-                    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-                    for (int r = 0; r < rpad; r += 8)
-                        for (int l = 0; l < 8; l++)
-                            acc[l] += ca[r + l] * cb[r + l];
-                    float v = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
-                              ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-                    v = (a == b ? reg[a] : 0.0f) + v;
-                    H[a * k + b] = v;
-                    H[b * k + a] = v;
-                }
-            }
+        const float *sj = s3;
+        if (3 * n < 100) {
+            memcpy(s3j, M, (size_t)3 * n * sizeof(float));
+            fau_sgemm_openblas_m1(3 * n, m, 1.0f, loc, VT, (size_t)3 * n, 1.0f, s3j, p->use_fma);
+            sj = s3j;
         }
+        jacobian_from_shape(V, n, m, 1, sj, g, J);
+        for (int c = 0; c < k; c++)
+            for (int r = 0; r < rows; r++)
+                JT[(size_t)c * rpad + r] = J[(size_t)r * k + c];
+
+        /* Hessian = regularisations.clone(), then sgemm_("N", "N", k, k, 2n,
+         * 1, J, k, J_w_t, 2n, 1, Hessian, k): column-major C(i, j) =
+         * sum_r J[r][i] * J[r][j] lands in Hessian row j, column i. */
+        memset(H, 0, (size_t)k * k * sizeof(float));
+        for (int j = 0; j < k; j++)
+            H[(size_t)j * k + j] = reg[j];
+        fau_sgemm_openblas_fast(k, k, rows, 1.0f, J, k, JT, rpad, 1.0f, H, k, p->use_fma);
         /* J_w_t_m = J^T * resid: cv::gemm's matrix-vector path
          * (GEMMSingleMul, A * B^T with CV_ENABLE_UNROLLED): four double
          * partial sums by index mod 4, combined left to right. */
@@ -738,7 +701,8 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
 
         /* UpdateModelParameters on the subsampled model. */
         {
-            fau_pdm sub = {n, m, M, V, p->eigen_values};
+            fau_pdm sub = {.n_points = n, .n_modes = m, .mean_shape = M, .princ_comp = V,
+                           .eigen_values = p->eigen_values};
             fau_pdm_update_params(&sub, delta, k, loc, g);
         }
         scaling = g[0];

@@ -2,6 +2,7 @@
 
 #include "core/mem.h"
 #include "core/modelio.h"
+#include "detect/sgemm_openblas.h"
 #include "landmarks/pdm.h"
 
 int fau_pdm_load(fau_pdm **out, const char *path, fau_error *e)
@@ -39,8 +40,24 @@ int fau_pdm_load(fau_pdm **out, const char *path, fau_error *e)
     p->mean_shape = fau_matd_to_float(&mean);
     p->princ_comp = fau_matd_to_float(&comp);
     p->eigen_values = fau_matd_to_float(&eig);
-    if (!p->mean_shape || !p->princ_comp || !p->eigen_values)
+    if (!p->mean_shape || !p->princ_comp || !p->eigen_values) {
         rc = fau_error_set(e, FAU_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    {
+        const size_t rows = (size_t)comp.rows, modes = (size_t)comp.cols;
+        size_t nt;
+        p->ld_t = (rows + 15) & ~(size_t)15;
+        if (fau_mul_size(p->ld_t, modes, &nt) || fau_mul_size(nt, sizeof(float), &nt) ||
+            !(p->princ_comp_t = fau_aligned_calloc(1, nt))) {
+            rc = fau_error_set(e, FAU_ENOMEM, "%s: out of memory", path);
+            goto done;
+        }
+        for (size_t q = 0; q < rows; q++)
+            for (size_t j = 0; j < modes; j++)
+                p->princ_comp_t[j * p->ld_t + q] = p->princ_comp[q * modes + j];
+        p->use_fma = fau_sgemm_fma_allowed();
+    }
 done:
     fau_matd_free(&mean);
     fau_matd_free(&comp);
@@ -59,6 +76,7 @@ void fau_pdm_free(fau_pdm **pdm)
     fau_aligned_free((*pdm)->mean_shape);
     fau_aligned_free((*pdm)->princ_comp);
     fau_aligned_free((*pdm)->eigen_values);
+    fau_aligned_free((*pdm)->princ_comp_t);
     free(*pdm);
     *pdm = NULL;
 }

@@ -8,10 +8,11 @@
  * R = Rx * Ry * Rz); local parameters are the n_modes non-rigid weights.
  *
  * Arithmetic follows OpenFace: float where it uses float, double where OpenCV
- * accumulates in double. Matrix products that OpenFace hands to OpenBLAS
- * (sgemm in CalcShape3D and the Hessian) are accumulated in double here and
- * rounded once, so results agree with OpenFace to float rounding, not
- * bit-for-bit (OpenBLAS's kernel order is machine-dependent).
+ * accumulates in double. Matrix products that reach OpenBLAS's sgemm (the
+ * sgemm_ calls of CalcShape3D and CalcParams' Hessian, and cv::gemm products
+ * of 100+ rows, which OpenCV's LAPACK HAL hands to cblas_sgemm) follow Debian
+ * 12 OpenBLAS 0.3.21's Haswell order (detect/sgemm_openblas.h), so
+ * CalcShape3D, CalcShape2D and CalcParams give OpenFace's bits.
  *
  * All functions are pure and reentrant; none allocates except where noted. */
 #ifndef FAU_LANDMARKS_PDM_OPS_H
@@ -39,7 +40,8 @@ void fau_svd_f32(const float *A, int m, int n, float *w, float *u, float *vt);
 
 /* --- PDM shape functions --- */
 
-/* CalcShape3D: out (3n) = mean + princ_comp * local. */
+/* CalcShape3D: out (3n) = mean + princ_comp * local, in OpenBLAS's order
+ * (one fused chain per row over the modes, then + mean). */
 void fau_pdm_shape3d(const fau_pdm *p, const float *local, float *out);
 /* CalcShape2D: weak-perspective projection of the 3D shape. shape3d_tmp
  * (3n floats) is scratch; out has 2n floats. */

@@ -32,7 +32,7 @@ void fau_tracker_destroy(fau_tracker **t);
 /* CLNF::Reset: forget the face (a new video). */
 void fau_tracker_reset(fau_tracker *t);
 fau_clnf_fitter *fau_tracker_fitter(fau_tracker *t);
-const fau_tracker_times *fau_tracker_get_times(const fau_tracker *t);
+const fau_tracker_times *fau_tracker_get_times(fau_tracker *t);
 
 /* DetectLandmarksInVideo on the next frame (BGR for MTCNN, its grey
  * version for CLNF). *out receives the model state OpenFace records for
