@@ -4,7 +4,8 @@ find_package(Threads REQUIRED)
 find_package(JPEG REQUIRED)
 find_package(PNG REQUIRED)
 
-set(FAU_DEP_LIBS JPEG::JPEG PNG::PNG Threads::Threads m)
+# dl: OpenBLAS is opened at run time (core/openblas_lapack.c), when present.
+set(FAU_DEP_LIBS JPEG::JPEG PNG::PNG Threads::Threads m ${CMAKE_DL_LIBS})
 
 set(FAU_HAVE_FFMPEG OFF)
 if(NOT FAU_FFMPEG STREQUAL "OFF")

@@ -18,7 +18,7 @@ enum {
     O_F, O_FDIR, O_OUT_DIR, O_OF, O_2D, O_3D, O_PDM, O_POSE, O_AUS, O_GAZE, O_HOG, O_SIM,
     O_TRACKED, O_SIMSIZE, O_SIMSCALE, O_NOMASK, O_AU_STATIC, O_NOBAD, O_MLOC, O_MODELS, O_FX,
     O_FY, O_CX, O_CY, O_Q, O_VERBOSE, O_THREADS, O_LMK_FROM, O_PRECISION, O_ALLOW_DEC, O_HELP,
-    O_VERSION, O_GRAY, O_IGNORED_ARG, O_IGNORED
+    O_VERSION, O_GRAY, O_TIMINGS, O_IGNORED_ARG, O_IGNORED
 };
 
 static const opt_def opts[] = {
@@ -53,6 +53,7 @@ static const opt_def opts[] = {
     {NULL, "--landmarks-from", ARG_STR, O_LMK_FROM},
     {NULL, "--precision", ARG_STR, O_PRECISION},
     {NULL, "--allow-decode-errors", ARG_NONE, O_ALLOW_DEC},
+    {NULL, "--timings", ARG_NONE, O_TIMINGS},
     {"-h", "--help", ARG_NONE, O_HELP},
     {NULL, "--version", ARG_NONE, O_VERSION},
     /* OpenFace display/format flags that do not change the CSV. */
@@ -187,6 +188,7 @@ int fau_cli_parse(fau_cli_args *a, int argc, char **argv, int first, char *err, 
         case O_CY: a->cy = dv; break;
         case O_Q: a->quiet = 1; break;
         case O_VERBOSE: a->verbose = 1; break;
+        case O_TIMINGS: a->timings = 1; break;
         case O_THREADS:
             if (iv < 0 || iv > 1024) {
                 snprintf(err, err_len, "--threads must be between 0 and 1024, got %d", iv);

@@ -33,6 +33,7 @@ typedef struct fau_cli_args {
     const char *models_dir;    /* --models */
     double fx, fy, cx, cy;     /* -fx -fy -cx -cy; <= 0 when not given */
     int quiet, verbose;
+    int timings;               /* --timings: ms/frame per stage per input */
     int threads;               /* --threads N; 0 = all cores */
     const char *landmarks_from; /* --landmarks-from CSV (AU stage from given landmarks) */
     int full_precision;        /* --precision full */

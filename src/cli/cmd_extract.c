@@ -1,11 +1,18 @@
 /* The default command (FeatureExtraction) and `faceau image`
- * (FaceLandmarkImg): for each input, decode frames, get landmarks, run the
- * AU stage and write OpenFace's outputs.
+ * (FaceLandmarkImg): for each input, decode frames, find and fit the faces,
+ * compute pose, gaze and AUs and write OpenFace's outputs.
  *
- * Landmarks come from --landmarks-from (an OpenFace CSV of the same input,
- * e.g. ../shared/golden/hp/<clip>.csv); the detection and CLNF stages are
- * connected here as they are completed. Without a landmark source the
- * command decodes every input and reports what it found. */
+ * Videos and image sequences: LandmarkDetector::DetectLandmarksInVideo per
+ * frame (fau_tracker_video_frame), one face. Images (`faceau image` or an
+ * image input): FaceDetectorMTCNN::DetectFaces, then DetectLandmarksInImage
+ * per box in the detector's order, as FaceLandmarkImg.
+ *
+ * --landmarks-from CSV replaces detection and fitting by an OpenFace CSV of
+ * the same input (e.g. ../shared/golden/hp/<clip>.csv), to test the AU
+ * stage on OpenFace's own landmarks.
+ *
+ * --timings prints ms/frame per stage for each input (decode, detection,
+ * landmarks, validator, pose+gaze, AUs, output). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +31,8 @@
 #include "output/hog.h"
 #include "output/recorder.h"
 #include "detect/mtcnn.h"
+#include "landmarks/tracker.h"
+#include "pipeline/face_outputs.h"
 #include "pose/pose.h"
 
 static double now_s(void)
@@ -33,17 +42,29 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static const char *kind_name(fau_media_kind k)
-{
-    return k == FAU_MEDIA_VIDEO ? "video" : k == FAU_MEDIA_SEQUENCE ? "image sequence" : "image";
-}
+/* Seconds spent per stage (--timings). Detection, landmarks and validator
+ * of videos come from the tracker's own clocks. */
+typedef struct stage_times {
+    double decode, detect, landmarks, validator, posegaze, aus, output;
+} stage_times;
+
+/* What lives as long as the command: context and tracker. */
+typedef struct pipeline {
+    fau_ctx *ctx;
+    fau_tracker *tracker;    /* NULL with --landmarks-from */
+    fau_face_box *boxes;     /* MTCNN output for images, grown as needed */
+    int boxes_cap;
+} pipeline;
 
 /* Everything one input needs; freed by run_free whatever happened. */
 typedef struct run {
     const fau_cli_args *a;
     fau_ctx *ctx;
+    pipeline *pl;
     const char *path;
     int image_mode;          /* FaceLandmarkImg behaviour: faces per image, static AUs */
+    int per_image;           /* FaceLandmarkImg -fdir: one set of outputs per image */
+    const char *out_input;   /* the path outputs are named after */
     fau_media *media;
     fau_frame frame;
     fau_ofcsv *lmk;          /* --landmarks-from */
@@ -57,7 +78,9 @@ typedef struct run {
     char aligned_dir[FAU_PATH_MAX + 32];
     char aligned_tmp[FAU_PATH_MAX + 64];
     float fx, fy, cx, cy;
-    int64_t frames;
+    int64_t frames, faces;
+    int stage_failed;        /* the error came from detection/fitting, not the input */
+    stage_times t;
     fau_error e;
 } run;
 
@@ -84,7 +107,8 @@ static void layout_for(run *r, fau_csv_layout *l)
     const fau_cli_args *a = r->a;
     memset(l, 0, sizeof *l);
     l->sequence = !r->image_mode;
-    l->gaze = a->gaze;
+    /* FeatureExtraction / FaceLandmarkImg: no gaze columns without an eye model. */
+    l->gaze = a->gaze && (!r->ctx->landmarks || r->ctx->landmarks->eye_model);
     l->pose = a->pose;
     l->lmk2d = a->lmk2d;
     l->lmk3d = a->lmk3d;
@@ -149,18 +173,24 @@ static int write_aligned(run *r, const fau_au_frame_result *au, int frame_no, in
                          au->aligned_channels, &r->e);
 }
 
-/* One face: AUs, HOG, aligned face, CSV row. */
-static int process_face(run *r, fau_face_result *res, int frame_no)
+/* One face: AUs, HOG, aligned face, CSV row. au_success: the success the
+ * AU stage gets (FeatureExtraction passes CLNF::detection_success to
+ * FaceAnalyser::AddNextFrame; the CSV, HOG and aligned faces get the
+ * return of DetectLandmarksInVideo, res->success). */
+static int process_face(run *r, fau_face_result *res, int au_success, int frame_no)
 {
     const fau_frame *f = &r->frame;
     fau_au_frame_result au;
     int rc;
+    double t0 = now_s();
     if (r->image_mode)
         rc = fau_au_predict_static(r->au, f->bgr, f->width, f->height, f->bgr_stride, res->lmk2d,
                                    &au, &r->e);
     else
         rc = fau_au_add_frame(r->au, f->bgr, f->width, f->height, f->bgr_stride, res->lmk2d,
-                              res->success, f->timestamp, &au, &r->e);
+                              au_success, f->timestamp, &au, &r->e);
+    double t1 = now_s();
+    r->t.aus += t1 - t0;
     if (rc)
         return rc;
     copy_aus(res, &au);
@@ -170,16 +200,128 @@ static int process_face(run *r, fau_face_result *res, int frame_no)
         return rc;
     if ((rc = write_aligned(r, &au, frame_no, res->face_id, res->success)))
         return rc;
-    return fau_recorder_write(&r->rec, res, &r->e);
+    rc = fau_recorder_write(&r->rec, res, &r->e);
+    r->t.output += now_s() - t1;
+    r->faces++;
+    return rc;
+}
+
+/* A detection or fitting failure: the models or memory, not the input. */
+static int stage_error(run *r, int rc)
+{
+    r->stage_failed = 1;
+    return rc;
+}
+
+/* Pose, 3D landmarks, eye landmarks and gaze of a fitted face. */
+static int face_from_fit(run *r, const fau_clnf_fit *fit, fau_face_result *res)
+{
+    double t0 = now_s();
+    int rc = fau_face_outputs(r->ctx->landmarks, fit, r->fx, r->fy, r->cx, r->cy,
+                              r->image_mode ? FAU_FACE_OUTPUTS_IMAGE : FAU_FACE_OUTPUTS_VIDEO, res);
+    r->t.posegaze += now_s() - t0;
+    if (rc)
+        return stage_error(r, fau_error_set(&r->e, rc, "%s: face outputs: %s", r->path,
+                                            fau_strerror(rc)));
+    return FAU_OK;
+}
+
+/* FeatureExtraction's loop body: DetectLandmarksInVideo on this frame. */
+static int video_frame(run *r, int frame_no)
+{
+    const fau_frame *f = &r->frame;
+    fau_clnf_fit fit;
+    fau_face_result res;
+    memset(&res, 0, sizeof res);
+    int rc = fau_tracker_video_frame(r->pl->tracker, f->bgr, f->bgr_stride, f->gray,
+                                     f->gray_stride, f->width, f->height, &fit, &r->e);
+    if (rc)
+        return stage_error(r, rc);
+    if ((rc = face_from_fit(r, &fit, &res)))
+        return rc;
+    res.frame = frame_no;
+    res.face_id = 0;
+    res.timestamp = f->timestamp;
+    return process_face(r, &res, fit.main.detection_success != 0, frame_no);
+}
+
+/* FaceLandmarkImg's loop body: every MTCNN face of the image, in the
+ * detector's order, fitted from its box with the frontal hypothesis. */
+static int image_faces(run *r, int frame_no)
+{
+    const fau_frame *f = &r->frame;
+    pipeline *pl = r->pl;
+    fau_mtcnn_params mp;
+    fau_mtcnn_params_default(&mp);
+    int n = 0, rc;
+    double t0 = now_s();
+    for (;;) {
+        rc = fau_mtcnn_detect(r->ctx->detector, f->bgr, f->width, f->height, f->bgr_stride, &mp,
+                              pl->boxes, NULL, pl->boxes_cap, &n, &r->e);
+        if (rc || n <= pl->boxes_cap)
+            break;
+        /* More faces than room: grow and detect again (rare; no per-image
+         * allocation in the common case). */
+        fau_face_box *nb = realloc(pl->boxes, sizeof *nb * (size_t)n);
+        if (!nb) {
+            rc = fau_error_set(&r->e, FAU_ENOMEM, "out of memory for %d face boxes", n);
+            break;
+        }
+        pl->boxes = nb;
+        pl->boxes_cap = n;
+    }
+    r->t.detect += now_s() - t0;
+    if (rc)
+        return stage_error(r, rc);
+    for (int i = 0; i < n; i++) {
+        fau_clnf_fit fit;
+        fau_face_result res;
+        memset(&res, 0, sizeof res);
+        if ((rc = fau_tracker_image_face(pl->tracker, f->gray, f->gray_stride, f->width,
+                                         f->height, &pl->boxes[i], 0, &fit, &r->e)))
+            return stage_error(r, rc);
+        if ((rc = face_from_fit(r, &fit, &res)))
+            return rc;
+        res.face_id = i;
+        if ((rc = process_face(r, &res, res.success, frame_no)))
+            return rc;
+    }
+    return FAU_OK;
+}
+
+/* --landmarks-from: the faces of this frame from the CSV. */
+static int csv_faces(run *r, int frame_no)
+{
+    fau_face_result res;
+    int have, rc;
+    /* Images: every row of the CSV is a face of this image. */
+    do {
+        memset(&res, 0, sizeof res);
+        if ((rc = next_landmarks(r, frame_no, &res, &have)))
+            return rc;
+        if (!have) {
+            if (!r->image_mode)
+                return fau_error_set(&r->e, FAU_EFORMAT, "%s: no landmarks for frame %d",
+                                     r->a->landmarks_from, frame_no);
+            break;
+        }
+        if (!r->image_mode) {
+            res.frame = frame_no;
+            res.timestamp = r->frame.timestamp;
+        }
+        if ((rc = process_face(r, &res, res.success, frame_no)))
+            return rc;
+    } while (r->image_mode);
+    return FAU_OK;
 }
 
 static int open_outputs(run *r)
 {
     const fau_cli_args *a = r->a;
     fau_recorder_opts ro = {0};
-    ro.input_path = r->path;
+    ro.input_path = r->out_input;
     ro.out_dir = a->out_dir;
-    ro.out_name = a->of;
+    ro.out_name = r->per_image ? NULL : a->of;
     layout_for(r, &ro.layout);
     ro.hog = a->hog;
     ro.aligned = a->simalign;
@@ -235,6 +377,38 @@ static int commit_outputs(run *r)
     return rc;
 }
 
+/* Intrinsics: -fx.. if given, else OpenFace's defaults from the frame size. */
+static void set_intrinsics(run *r, int width, int height)
+{
+    fau_pose_default_intrinsics(width, height, &r->fx, &r->fy, &r->cx, &r->cy);
+    if (r->a->fx > 0)
+        r->fx = (float)r->a->fx;
+    if (r->a->fy > 0)
+        r->fy = (float)r->a->fy;
+    if (r->a->cx > 0)
+        r->cx = (float)r->a->cx;
+    if (r->a->cy > 0)
+        r->cy = (float)r->a->cy;
+}
+
+/* One image of a FaceLandmarkImg folder run: its own outputs, committed
+ * before the next image. */
+static int image_of_folder(run *r, int frame_no)
+{
+    int rc;
+    r->out_input = fau_media_current_path(r->media);
+    set_intrinsics(r, r->frame.width, r->frame.height);
+    double t0 = now_s();
+    rc = open_outputs(r);
+    r->t.output += now_s() - t0;
+    if (rc || (rc = image_faces(r, frame_no)))
+        return rc;
+    t0 = now_s();
+    rc = commit_outputs(r);
+    r->t.output += now_s() - t0;
+    return rc;
+}
+
 static int process_input(run *r)
 {
     int rc;
@@ -244,18 +418,13 @@ static int process_input(run *r)
         return rc;
     const fau_media_info *info = fau_media_get_info(r->media);
     r->image_mode = r->image_mode || info->kind == FAU_MEDIA_IMAGE;
-    /* Intrinsics: -fx.. if given, else OpenFace's defaults from the frame size. */
-    fau_pose_default_intrinsics(info->width, info->height, &r->fx, &r->fy, &r->cx, &r->cy);
-    if (r->a->fx > 0)
-        r->fx = (float)r->a->fx;
-    if (r->a->fy > 0)
-        r->fy = (float)r->a->fy;
-    if (r->a->cx > 0)
-        r->cx = (float)r->a->cx;
-    if (r->a->cy > 0)
-        r->cy = (float)r->a->cy;
-    if ((rc = fau_ofcsv_open(&r->lmk, r->a->landmarks_from, &r->e)))
+    set_intrinsics(r, info->width, info->height);
+    if (r->a->landmarks_from && (rc = fau_ofcsv_open(&r->lmk, r->a->landmarks_from, &r->e)))
         return rc;
+    /* FaceLandmarkImg over a folder: every image is its own output set,
+     * named after the image, with intrinsics from its own size. */
+    r->per_image = r->image_mode && info->kind == FAU_MEDIA_SEQUENCE && !r->lmk;
+    r->out_input = r->path;
     r->au_models = r->image_mode ? r->ctx->au_image : r->ctx->au_video;
     fau_au_opts ao;
     fau_au_opts_default(&ao);
@@ -268,95 +437,35 @@ static int process_input(run *r)
     ao.expected_frames = info->frame_count > 0 ? (int)info->frame_count : 0;
     if ((rc = fau_au_analyser_create(&r->au, r->au_models, &ao, &r->e)))
         return rc;
-    if ((rc = open_outputs(r)))
+    if (!r->per_image && (rc = open_outputs(r)))
         return rc;
-    while ((rc = fau_media_next(r->media, &r->frame, &r->e)) == 1) {
+    if (r->pl->tracker)
+        fau_tracker_reset(r->pl->tracker); /* CLNF::Reset: a new video */
+    for (;;) {
+        double t0 = now_s();
+        rc = fau_media_next(r->media, &r->frame, &r->e);
+        r->t.decode += now_s() - t0;
+        if (rc != 1)
+            break;
         int frame_no = (int)r->frame.index + 1;
-        fau_face_result res;
-        int have;
-        /* Images: every row of the CSV is a face of this image. */
-        do {
-            memset(&res, 0, sizeof res);
-            if ((rc = next_landmarks(r, frame_no, &res, &have)))
-                return rc;
-            if (!have) {
-                if (!r->image_mode)
-                    return fau_error_set(&r->e, FAU_EFORMAT, "%s: no landmarks for frame %d",
-                                         r->a->landmarks_from, frame_no);
-                break;
-            }
-            if (!r->image_mode) {
-                res.frame = frame_no;
-                res.timestamp = r->frame.timestamp;
-            }
-            if ((rc = process_face(r, &res, frame_no)))
-                return rc;
-        } while (r->image_mode);
+        if (r->lmk)
+            rc = csv_faces(r, frame_no);
+        else if (r->per_image)
+            rc = image_of_folder(r, frame_no);
+        else if (r->image_mode)
+            rc = image_faces(r, frame_no);
+        else
+            rc = video_frame(r, frame_no);
+        if (rc)
+            return rc;
         r->frames++;
     }
-    if (rc < 0)
+    if (rc < 0 || r->per_image)
         return rc;
-    return commit_outputs(r);
-}
-
-/* Decodes one input from start to end and reports it (no landmark source). */
-static int scan_input(const fau_cli_args *a, fau_ctx *ctx, const char *path)
-{
-    enum { MAX_FACES = 64 };
-    fau_face_box boxes[MAX_FACES];
-    float conf[MAX_FACES];
-    int n_faces = -1;
-    fau_error e = {0};
-    fau_media *m = NULL;
-    fau_frame f = {0};
-    fau_media_open_opts mo = {.allow_decode_errors = a->allow_decode_errors, .threads = a->threads};
     double t0 = now_s();
-    int rc = fau_media_open(&m, path, &mo, &e);
-    if (rc != FAU_OK) {
-        /* Whatever the status (a size cap is FAU_ENOMEM), the input is at fault. */
-        fau_cli_error("%s", e.msg);
-        return FAU_EXIT_INPUT;
-    }
-    const fau_media_info *info = fau_media_get_info(m);
-    int64_t frames = 0;
-    double first_ts = 0, last_ts = 0;
-    while ((rc = fau_media_next(m, &f, &e)) == 1) {
-        if (frames == 0) {
-            first_ts = f.timestamp;
-            /* Faces MTCNN finds in the first frame (OpenFace's detector). */
-            fau_mtcnn_params mp;
-            fau_mtcnn_params_default(&mp);
-            if (ctx->detector &&
-                fau_mtcnn_detect(ctx->detector, f.bgr, f.width, f.height, f.bgr_stride, &mp, boxes,
-                                 conf, MAX_FACES, &n_faces, &e) != FAU_OK) {
-                rc = e.code;
-                break;
-            }
-        }
-        last_ts = f.timestamp;
-        frames++;
-    }
-    double dt = now_s() - t0;
-    int code = FAU_EXIT_OK;
-    if (rc < 0) {
-        fau_cli_error("%s", e.msg);
-        code = FAU_EXIT_INPUT;
-    } else if (!a->quiet) {
-        printf("%s: %s, %s, %dx%d", path, kind_name(info->kind), info->codec, info->width,
-               info->height);
-        if (info->kind == FAU_MEDIA_VIDEO)
-            printf(", %.3f fps, rotation %d", info->fps, info->rotation);
-        printf(": %lld frame(s) decoded, timestamps %.3f..%.3f s, %.1f frames/s\n",
-               (long long)frames, first_ts, last_ts, dt > 0 ? (double)frames / dt : 0.0);
-        for (int i = 0; i < n_faces; i++)
-            printf("  face %d in the first frame: x %.1f y %.1f w %.1f h %.1f (MTCNN confidence %.3f)\n",
-                   i, boxes[i].x, boxes[i].y, boxes[i].width, boxes[i].height, conf[i]);
-        if (n_faces == 0)
-            printf("  no face in the first frame\n");
-    }
-    fau_frame_free(&f);
-    fau_media_close(&m);
-    return code;
+    rc = commit_outputs(r);
+    r->t.output += now_s() - t0;
+    return rc;
 }
 
 /* Exit code for a failure while processing one input. */
@@ -364,32 +473,64 @@ static int exit_for_run(const run *r, int rc)
 {
     if (rc == FAU_EIO && r->rec_open)
         return FAU_EXIT_OUTPUT;
+    if (r->stage_failed)
+        return FAU_EXIT_FAILURE;
     if (rc == FAU_EINVAL || rc == FAU_EBACKEND || rc == FAU_ENOMEM)
         return r->media ? FAU_EXIT_FAILURE : FAU_EXIT_INPUT;
     return FAU_EXIT_INPUT;
 }
 
-static int run_one(const fau_cli_args *a, fau_ctx *ctx, const char *path, int images_mode)
+/* --timings: one line per input, ms per frame and stage (key=value, for
+ * bench/bench.sh). */
+static void print_timings(const run *r, const fau_tracker_times *t0, double wall)
 {
-    if (!a->landmarks_from)
-        return scan_input(a, ctx, path);
+    stage_times t = r->t;
+    if (r->pl->tracker) {
+        /* The tracker's clocks (videos: MTCNN runs inside it). */
+        const fau_tracker_times *t1 = fau_tracker_get_times(r->pl->tracker);
+        if (!r->image_mode)
+            t.detect += t1->detect - t0->detect;
+        t.landmarks += t1->landmarks - t0->landmarks;
+        t.validator += t1->validator - t0->validator;
+    }
+    const double k = r->frames > 0 ? 1000.0 / (double)r->frames : 0.0;
+    printf("faceau timings: %s: frames=%lld faces=%lld decode=%.3f detection=%.3f "
+           "landmarks=%.3f validator=%.3f pose_gaze=%.3f aus=%.3f output=%.3f total=%.3f "
+           "fps=%.2f (ms/frame)\n",
+           r->path, (long long)r->frames, (long long)r->faces, k * t.decode, k * t.detect,
+           k * t.landmarks, k * t.validator, k * t.posegaze, k * t.aus, k * t.output, k * wall,
+           wall > 0 ? (double)r->frames / wall : 0.0);
+}
+
+static int run_one(const fau_cli_args *a, pipeline *pl, const char *path, int images_mode)
+{
     run r;
     memset(&r, 0, sizeof r);
     r.a = a;
-    r.ctx = ctx;
+    r.ctx = pl->ctx;
+    r.pl = pl;
     r.path = path;
     r.image_mode = images_mode;
+    fau_tracker_times tt0 = {0};
+    if (pl->tracker)
+        tt0 = *fau_tracker_get_times(pl->tracker);
     double t0 = now_s();
     int rc = process_input(&r);
+    double dt = now_s() - t0;
     int code = FAU_EXIT_OK;
     if (rc) {
         fau_cli_error("%s", r.e.msg[0] ? r.e.msg : fau_strerror(rc));
         code = exit_for_run(&r, rc);
-    } else if (!a->quiet) {
-        double dt = now_s() - t0;
-        printf("%s: %lld frame(s) in %.2f s (%.1f frames/s) -> %s/%s.csv\n", path,
-               (long long)r.frames, dt, dt > 0 ? (double)r.frames / dt : 0.0, r.rec.dir,
-               r.rec.name);
+    } else {
+        if (!a->quiet && r.per_image)
+            printf("%s: %lld image(s) in %.2f s -> %s/ (one CSV per image with faces)\n", path,
+                   (long long)r.frames, dt, r.rec.dir);
+        else if (!a->quiet)
+            printf("%s: %lld frame(s) in %.2f s (%.1f frames/s) -> %s/%s.csv\n", path,
+                   (long long)r.frames, dt, dt > 0 ? (double)r.frames / dt : 0.0, r.rec.dir,
+                   r.rec.name);
+        if (a->timings)
+            print_timings(&r, &tt0, dt);
     }
     run_free(&r, rc != FAU_OK);
     return code;
@@ -409,20 +550,41 @@ int fau_cmd_extract(fau_cli_args *a, int images_mode)
     o.au_static = a->au_static;
     o.threads = a->threads;
     char err[4096];
-    fau_ctx *ctx = NULL;
+    pipeline pl;
+    memset(&pl, 0, sizeof pl);
     double t0 = now_s();
-    int rc = fau_create(&ctx, &o, err, sizeof err);
+    int rc = fau_create(&pl.ctx, &o, err, sizeof err);
     if (rc != FAU_OK) {
         fau_cli_error("%s", err);
         return FAU_EXIT_MODELS;
     }
-    if (!a->quiet)
-        printf("models: %s (loaded in %.0f ms)\n", fau_models_dir(ctx), 1000 * (now_s() - t0));
     int code = FAU_EXIT_OK;
+    if (!a->landmarks_from) {
+        /* One tracker per context, reset for every input. */
+        fau_error e = {0};
+        enum { BOXES0 = 32 };
+        if (!pl.ctx->landmarks || !pl.ctx->detector) {
+            fau_cli_error("landmark or face detector models not loaded");
+            code = FAU_EXIT_MODELS;
+        } else if ((rc = fau_tracker_create(&pl.tracker, pl.ctx->landmarks, pl.ctx->detector,
+                                            &e)) != FAU_OK) {
+            fau_cli_error("%s", e.msg[0] ? e.msg : fau_strerror(rc));
+            code = rc == FAU_ENOMEM ? FAU_EXIT_FAILURE : FAU_EXIT_MODELS;
+        } else if (!(pl.boxes = malloc(sizeof *pl.boxes * BOXES0))) {
+            fau_cli_error("out of memory");
+            code = FAU_EXIT_FAILURE;
+        } else {
+            pl.boxes_cap = BOXES0;
+        }
+    }
+    if (code == FAU_EXIT_OK && !a->quiet)
+        printf("models: %s (loaded in %.0f ms)\n", fau_models_dir(pl.ctx), 1000 * (now_s() - t0));
     for (int i = 0; i < a->n_files && code == FAU_EXIT_OK; i++)
-        code = run_one(a, ctx, a->files[i], images_mode);
+        code = run_one(a, &pl, a->files[i], images_mode);
     for (int i = 0; i < a->n_fdirs && code == FAU_EXIT_OK; i++)
-        code = run_one(a, ctx, a->fdirs[i], images_mode);
-    fau_destroy(&ctx);
+        code = run_one(a, &pl, a->fdirs[i], images_mode);
+    free(pl.boxes);
+    fau_tracker_destroy(&pl.tracker);
+    fau_destroy(&pl.ctx);
     return code;
 }

@@ -33,6 +33,8 @@ static const char usage[] =
     "Other:\n"
     "  --threads N              worker threads (default: all cores)\n"
     "  --allow-decode-errors    skip undecodable frames instead of failing\n"
+    "  --timings                print ms/frame per stage (decode, detection, landmarks,\n"
+    "                           validator, pose+gaze, AUs, output) for each input\n"
     "  -q, --quiet              no progress output\n"
     "  -h, --help, --version\n"
     "\n"

@@ -1,5 +1,7 @@
 #include "landmarks/ccnf_response.h"
 
+#include "core/openblas_lapack.h"
+
 #include <float.h>
 #include <math.h>
 #include <string.h>
@@ -164,9 +166,29 @@ int fau_ccnf_sigma(const fau_ccnf_expert *x, const fau_ccnf_window *win, int win
                 sigma[(size_t)j * d + i] = inv[(size_t)i * d + j];
         return FAU_OK;
     }
-    /* 100 rows or more: OpenCV hands the inversion to LAPACK (sposv), whose
-     * blocked order is not reproduced; a double Cholesky rounded once is
-     * within float rounding of it. */
+    /* 100 rows or more: OpenCV hands the inversion to LAPACK: sposv('L')
+     * on the row-major matrix read as column-major, with the identity as
+     * right-hand side; the column-major solution read back row-major is
+     * Sigma transposed, i.e. the stored layout. */
+    {
+        float *A = (float *)scratch, *B = sigma;
+        for (int i = 0; i < d; i++)
+            for (int j = 0; j < d; j++) {
+                float q = q2[(size_t)i * d + j];
+                q = (i == j ? sum_alphas : 0.0f) + q;
+                A[(size_t)i * d + j] = 2 * q;
+            }
+        if (fau_openblas_available()) {
+            memset(B, 0, dd * sizeof(float));
+            for (int i = 0; i < d; i++)
+                B[(size_t)i * d + i] = 1.0f;
+            int info = 0;
+            fau_openblas_sposv(d, d, A, d, B, d, &info);
+            return info == 0 ? FAU_OK : FAU_EFORMAT;
+        }
+    }
+    /* Without OpenBLAS: a double Cholesky rounded once, within float
+     * rounding of LAPACK's result. */
     double *a = scratch, *inv = scratch + dd;
     for (int i = 0; i < d; i++)
         for (int j = 0; j < d; j++) {

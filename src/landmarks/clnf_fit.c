@@ -67,6 +67,7 @@ struct fau_clnf_fitter {
     float *validator_scratch;
     void *calc_ws;       /* PDM::CalcParams workspace for the largest PDM */
     double validator_s;  /* time spent in the validator, for benchmarks */
+    int use_fma;         /* OpenBLAS's fused order through FMA instructions */
 };
 
 static double now_s(void)
@@ -152,6 +153,7 @@ int fau_clnf_fitter_create(fau_clnf_fitter **out, const fau_landmark_models *mod
     if (!f)
         return fau_error_set(e, FAU_ENOMEM, "out of memory creating the landmark fitter");
     f->models = models;
+    f->use_fma = fau_sgemm_fma_allowed();
     int rc = cache_init(&f->main, &models->main);
     for (int i = 0; !rc && i < models->n_parts; i++)
         rc = cache_init(&f->parts[i], &models->parts[i].model);
@@ -387,7 +389,7 @@ static int patch_responses(fau_clnf_fitter *f, model_cache *c, const uint8_t *im
         int rc = sigma_for(f, c, scale, view, i, ws, &sigma, e);
         if (rc)
             return rc;
-        fau_ccnf_response(x, sigma, f->area, (size_t)aw, ws, f->ccnf_scratch, resp);
+        fau_ccnf_response_fma(x, sigma, f->area, (size_t)aw, ws, f->ccnf_scratch, resp, f->use_fma);
     }
     return FAU_OK;
 }
@@ -472,42 +474,6 @@ static float shape_dist(const float *a, const float *b, int len)
         s += d * d;
     }
     return (float)sqrt(s);
-}
-
-/* cv::solve(H, b, DECOMP_CHOLESKY) for the k x k normal equations (in
- * double, rounded once; OpenFace's LAPACK sposv works in float). Returns 0
- * if H is not positive definite (the update is then skipped). */
-static int solve_spd(const float *H, const float *b, int k, float *x)
-{
-    double L[(6 + FAU_CLNF_MAX_MODES) * (6 + FAU_CLNF_MAX_MODES)], y[6 + FAU_CLNF_MAX_MODES];
-    for (int i = 0; i < k; i++)
-        for (int j = 0; j <= i; j++) {
-            double s = H[j * k + i]; /* LAPACK 'L' on the row-major matrix: its upper triangle */
-            for (int t = 0; t < j; t++)
-                s -= L[i * k + t] * L[j * k + t];
-            if (i == j) {
-                if (!(s > 0))
-                    return 0;
-                L[i * k + i] = sqrt(s);
-            } else {
-                L[i * k + j] = s / L[j * k + j];
-            }
-        }
-    for (int i = 0; i < k; i++) {
-        double s = b[i];
-        for (int t = 0; t < i; t++)
-            s -= L[i * k + t] * y[t];
-        y[i] = s / L[i * k + i];
-    }
-    for (int i = k - 1; i >= 0; i--) {
-        double s = y[i];
-        for (int t = i + 1; t < k; t++)
-            s -= L[t * k + i] * y[t];
-        y[i] = s / L[i * k + i];
-    }
-    for (int i = 0; i < k; i++)
-        x[i] = (float)y[i];
-    return 1;
 }
 
 /* PDM::Clamp: local parameters within 3 standard deviations. */
@@ -620,25 +586,21 @@ static int nu_rlms(fau_clnf_fitter *f, model_cache *c, const rlms_in *in, int ri
                 JWt[(size_t)j * 2 * n + i] = JWt[(size_t)j * 2 * n + i + n] = 0;
             ms[i] = ms[i + n] = 0;
         }
-        /* J_w_t * mean_shifts (cv::gemm, double sums), minus the
-         * regularisation of the non-rigid parameters */
-        for (int j = 0; j < k; j++) {
-            double s = 0;
-            const float *row = JWt + (size_t)j * 2 * n;
-            for (int r = 0; r < 2 * n; r++)
-                s += (double)row[r] * ms[r];
-            Jm[j] = (float)s;
-        }
+        /* J_w_t * mean_shifts (cv::gemm), minus the regularisation of the
+         * non-rigid parameters (one gemm with alpha -1, beta 1: one rounding) */
+        fau_cv_gemv(JWt, k, 2 * n, (size_t)2 * n, ms, Jm);
         if (!rigid)
             for (int j = 0; j < nm; j++)
-                Jm[6 + j] = Jm[6 + j] - (float)((double)reg[6 + j] * local[j]);
+                Jm[6 + j] = (float)((double)Jm[6 + j] - (double)reg[6 + j] * local[j]);
         /* Hessian = regTerm + J_w_t * J, through sgemm_ as OpenFace */
         memset(H, 0, (size_t)k * k * sizeof(float));
         for (int j = 0; j < k; j++)
             H[j * k + j] = reg[j];
-        fau_sgemm_openblas(k, k, 2 * n, 1.0f, J, k, JWt, 2 * n, 1.0f, H, k);
-        if (!solve_spd(H, Jm, k, delta))
-            break;
+        fau_sgemm_openblas_fast(k, k, 2 * n, 1.0f, J, k, JWt, 2 * n, 1.0f, H, k, f->use_fma);
+        /* cv::solve(DECOMP_CHOLESKY); a failed solve leaves a zero update */
+        memcpy(delta, Jm, (size_t)k * sizeof(float));
+        if (fau_cv_cholesky_solve(H, k, delta) != 0)
+            memset(delta, 0, (size_t)k * sizeof(float));
         fau_pdm_update_params(pdm, delta, k, local, global);
         clamp_local(pdm, local);
     }

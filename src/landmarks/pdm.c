@@ -507,7 +507,25 @@ static void project_inline(const float *s3, int n, float scaling, const float R[
 /* OpenCV's Cholesky solve (hal::Cholesky32f / CholImpl<float>): L keeps the
  * reciprocal of its diagonal, sums in double. A (k x k) is overwritten; b
  * becomes the solution. Returns 0 on success, -1 if not positive definite. */
-static int cholesky_solve(float *A, int k, float *b)
+void fau_cv_gemv(const float *A, int rows, int cols, size_t lda, const float *x, float *out)
+{
+    for (int c = 0; c < rows; c++) {
+        const float *row = A + (size_t)c * lda;
+        double q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+        int r = 0;
+        for (; r <= cols - 4; r += 4) {
+            q0 += (double)row[r] * x[r];
+            q1 += (double)row[r + 1] * x[r + 1];
+            q2 += (double)row[r + 2] * x[r + 2];
+            q3 += (double)row[r + 3] * x[r + 3];
+        }
+        for (; r < cols; r++)
+            q0 += (double)row[r] * x[r];
+        out[c] = (float)(q0 + q1 + q2 + q3);
+    }
+}
+
+int fau_cv_cholesky_solve(float *A, int k, float *b)
 {
     for (int i = 0; i < k; i++) {
         float *Li = A + (size_t)i * k;
@@ -694,7 +712,7 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
         for (int j = 0; j < m; j++)
             Jte[6 + j] = (float)(-((double)reg[6 + j] * loc[j]) + (double)Jte[6 + j]);
         memcpy(delta, Jte, (size_t)k * sizeof(float));
-        if (cholesky_solve(H, k, delta) != 0) /* cv::solve: dst = 0 on failure */
+        if (fau_cv_cholesky_solve(H, k, delta) != 0) /* cv::solve: dst = 0 on failure */
             memset(delta, 0, (size_t)k * sizeof(float));
         for (int j = 0; j < k; j++)
             delta[j] = (float)(0.75 * delta[j]);

@@ -72,6 +72,18 @@ void fau_pdm_rigid_jacobian(const fau_pdm *p, const float *local, const float gl
 void fau_pdm_update_params(const fau_pdm *p, const float *delta, int n_delta, float *local,
                            float global[6]);
 
+/* cv::solve(A, b, DECOMP_CHOLESKY) for k < 100 rows (OpenCV's own float
+ * Cholesky, hal::Cholesky32f, sums in double): A (row-major, lower
+ * triangle read) is overwritten, b becomes the solution. 0 on success, -1
+ * when A is not positive definite (cv::solve then returns zeros). */
+int fau_cv_cholesky_solve(float *A, int k, float *b);
+
+/* cv::gemm's matrix-vector product for fewer than 100 rows
+ * (GEMMSingleMul): out[r] = sum_c A[r][c] * x[c] as four double partial
+ * sums by index mod 4, combined left to right, rounded once. A is
+ * rows x cols row-major with row stride lda. */
+void fau_cv_gemv(const float *A, int rows, int cols, size_t lda, const float *x, float *out);
+
 /* Bytes of scratch fau_pdm_calc_params needs for this PDM (64-byte aligned
  * pointer expected). Allocate once, reuse for every call. */
 size_t fau_pdm_calc_params_workspace(const fau_pdm *p);
