@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "kernels/sgemm_small.h"
+
 int fau_validator_view_id(const fau_validator *v, const double orientation[3])
 {
     int id = 0;
@@ -35,6 +37,8 @@ static void view_sizes(const fau_validator_view *vw, size_t *maps, size_t *im2co
             if (n > c)
                 c = n;
         }
+        if (L->type == FAU_CNN_FC && (size_t)L->fc_in > c)
+            c = (size_t)L->fc_in; /* the flattened input */
     }
     *maps = m;
     *im2col = c;
@@ -164,35 +168,36 @@ static void normalise(const fau_validator_view *vw, const float *warped, float *
         vec[i] = (vec[i] - vw->mean_image[i]) / vw->std_image[i];
 }
 
-/* convolution_direct_blas: im2col_multimap (rows y-major, columns
- * xx*kh + yy + map*kh*kw, then a 1 for the bias) times the weight matrix. */
-static void conv(const fau_cnn_layer *L, const float *in, int rows, int cols, float *im2col,
+/* convolution_direct_blas: im2col_multimap (one row per output pixel,
+ * y-major; column m*kh*kw + xx*kh + yy holds map m at (i + yy, j + xx),
+ * then a 1 for the bias), then sgemm_("N", "N", kernels, pixels, cw, 1,
+ * weights, kernels, im2col, cw, 0, C, kernels) with OpenBLAS's summation
+ * order, and out = C.t(). Here the im2col matrix is built transposed (one
+ * row per input value, every output pixel in it: whole rows of the maps
+ * copied) and fau_sgemm_small_rows, which takes B and C in that
+ * orientation, writes C.t() = the output maps directly: same products,
+ * same order, same bits. */
+static void conv(const fau_cnn_layer *L, const float *in, int rows, int cols, float *col,
                  float *out)
 {
-    int kh = L->kh, kw = L->kw, yB = rows - kh + 1, xB = cols - kw + 1;
-    int cw = L->cw_rows, stride = kh * kw;
-    size_t plane = (size_t)rows * (size_t)cols;
-    for (int i = 0; i < yB; i++)
-        for (int j = 0; j < xB; j++) {
-            float *Mo = im2col + (size_t)(i * xB + j) * (size_t)cw;
-            for (int m = 0; m < L->n_in; m++)
-                for (int yy = 0; yy < kh; yy++) {
-                    const float *Mi = in + (size_t)m * plane + (size_t)(i + yy) * (size_t)cols;
-                    for (int xx = 0; xx < kw; xx++)
-                        Mo[xx * kh + yy + m * stride] = Mi[j + xx];
+    const int kh = L->kh, kw = L->kw, yB = rows - kh + 1, xB = cols - kw + 1;
+    const size_t plane = (size_t)rows * (size_t)cols, P = (size_t)yB * (size_t)xB;
+    float *row = col;
+    for (int m = 0; m < L->n_in; m++)
+        for (int xx = 0; xx < kw; xx++)
+            for (int yy = 0; yy < kh; yy++, row += P)
+                for (int i = 0; i < yB; i++) {
+                    /* short rows (52, 20 floats): a loop beats memcpy calls */
+                    const float *src =
+                        in + (size_t)m * plane + (size_t)(i + yy) * (size_t)cols + (size_t)xx;
+                    float *dst = row + (size_t)i * (size_t)xB;
+                    for (int j = 0; j < xB; j++)
+                        dst[j] = src[j];
                 }
-            Mo[cw - 1] = 1.0f;
-        }
-    size_t oplane = (size_t)yB * (size_t)xB;
-    for (size_t t = 0; t < oplane; t++) {
-        const float *row = im2col + t * (size_t)cw;
-        for (int k = 0; k < L->n_kernels; k++) {
-            float acc = 0;
-            for (int c = 0; c < cw; c++)
-                acc += row[c] * L->conv_weights[(size_t)c * (size_t)L->n_kernels + (size_t)k];
-            out[(size_t)k * oplane + t] = acc;
-        }
-    }
+    for (size_t t = 0; t < P; t++)
+        row[t] = 1.0f;
+    fau_sgemm_small_rows(L->n_kernels, (int)P, L->cw_rows, 1.0f, L->conv_weights, L->n_kernels,
+                         col, (int)P, 0.0f, out, (int)P);
 }
 
 static void maxpool(const float *in, int maps, int rows, int cols, int orows, int ocols,
@@ -221,7 +226,13 @@ static void maxpool(const float *in, int maps, int rows, int cols, int orows, in
 }
 
 /* fully_connected: the input flattened map by map, each map column-major
- * (maps > 1), or the single column map as is; out = weights^T in + bias. */
+ * (maps > 1), or the single column map as is; out = weights^T in + bias
+ * through cv::gemm (weights * input + bias). For fewer than 100 outputs
+ * OpenCV's own gemm sums the float products in double in input order and
+ * rounds once after adding the bias (beta = 1); from 100 outputs it hands
+ * the product to cblas_sgemm (C = bias): one fused float chain per K chunk
+ * of OpenBLAS, each added to C in order (as detect/cnn.c's fc_layer). */
+#define FC_MAX_DOUBLE 100
 static void fc(const fau_cnn_layer *L, const float *in, int maps, int rows, int cols,
                float *flat, float *out)
 {
@@ -235,67 +246,48 @@ static void fc(const fau_cnn_layer *L, const float *in, int maps, int rows, int 
                                    (size_t)c];
         x = flat;
     }
-    for (int o = 0; o < L->fc_out; o++) {
-        double acc = 0;
-        for (int i = 0; i < L->fc_in; i++)
-            acc += (double)L->fc_weights[(size_t)i * (size_t)L->fc_out + (size_t)o] * x[i];
-        out[o] = (float)(acc + L->fc_bias[o]);
+    const int no = L->fc_out;
+    if (no < FC_MAX_DOUBLE) {
+        /* every output still sums in increasing input order; the products
+         * of two floats are exact in double */
+        double acc[FC_MAX_DOUBLE];
+        for (int o = 0; o < no; o++)
+            acc[o] = 0.0;
+        for (int i = 0; i < L->fc_in; i++) {
+            const float *w = L->fc_weights + (size_t)i * (size_t)no;
+            const double xi = x[i];
+            for (int o = 0; o < no; o++)
+                acc[o] += (double)w[o] * xi;
+        }
+        for (int o = 0; o < no; o++)
+            out[o] = (float)(acc[o] + (double)L->fc_bias[o]);
+        return;
+    }
+    for (int o = 0; o < no; o++) {
+        float c = L->fc_bias[o];
+        for (int ls = 0, nl; ls < L->fc_in; ls += nl) {
+            const int left = L->fc_in - ls;
+            nl = left >= 640 ? 320 : left > 320 ? ((left / 2 + 7) / 8) * 8 : left;
+            float acc = 0.0f;
+            for (int i = ls; i < ls + nl; i++)
+                acc = fmaf(x[i], L->fc_weights[(size_t)i * (size_t)no + (size_t)o], acc);
+            c = acc + c;
+        }
+        out[o] = c;
     }
 }
 
-float fau_validator_check(const fau_validator *v, const double orientation[3],
-                          const uint8_t *image, int width, int height, size_t stride,
-                          const float *landmarks, float *scratch, float *warped_out)
+/* CheckCNN up to the last layer: the normalised mask pixels back into a
+ * rows x cols image, then the layers. s: vector, two map buffers, im2col.
+ * Returns the last layer's output (rows x cols). */
+static const float *cnn_forward(const fau_validator_view *vw, const float *warped, float *s,
+                                int *out_rows, int *out_cols)
 {
-    int id = fau_validator_view_id(v, orientation);
-    const fau_validator_view *vw = &v->views[id];
     const fau_paw *p = &vw->paw;
-    int n = p->n_landmarks;
-    /* ExtractBoundingBox, then the ROI with 3 pixels to spare (truncated to int) */
-    float min_xf = 0, max_xf = 0, min_yf = 0, max_yf = 0;
-    for (int i = 0; i < n; i++) {
-        float x = landmarks[i], y = landmarks[i + n];
-        if (i == 0 || x < min_xf)
-            min_xf = x;
-        if (i == 0 || x > max_xf)
-            max_xf = x;
-        if (i == 0 || y < min_yf)
-            min_yf = y;
-        if (i == 0 || y > max_yf)
-            max_yf = y;
-    }
-    int min_x = (int)(min_xf - 3.0f), max_x = (int)(max_xf + 3.0f);
-    int min_y = (int)(min_yf - 3.0f), max_y = (int)(max_yf + 3.0f);
-    if (min_x < 0)
-        min_x = 0;
-    if (min_y < 0)
-        min_y = 0;
-    if (max_x > width - 1)
-        max_x = width - 1;
-    if (max_y > height - 1)
-        max_y = height - 1;
-    if (max_x - min_x <= 1 || max_y - min_y <= 1)
-        return 0.0f;
-
     size_t px = (size_t)p->rows * (size_t)p->cols;
     size_t maps_sz, im2col_sz;
     view_sizes(vw, &maps_sz, &im2col_sz);
-    float *mx = scratch, *my = mx + px, *warped = my + px, *vec = warped + px;
-    float *buf0 = vec + vw->n_pixels, *buf1 = buf0 + maps_sz, *im2col = buf1 + maps_sz;
-    float *coeff = im2col + im2col_sz, *local = coeff + 6 * (size_t)p->n_triangles;
-
-    /* landmarks relative to the ROI: x - min_x in float */
-    for (int i = 0; i < n; i++) {
-        local[i] = landmarks[i] + (float)(-min_x);
-        local[i + n] = landmarks[i + n] + (float)(-min_y);
-    }
-    paw_coeff(p, local, coeff);
-    paw_map(p, coeff, mx, my);
-    remap_linear(image, stride, min_x, min_y, max_x - min_x, max_y - min_y, mx, my, px, warped);
-    if (warped_out)
-        memcpy(warped_out, warped, px * sizeof(float));
-
-    /* CheckCNN: the normalised mask pixels back into a rows x cols image */
+    float *vec = s, *buf0 = vec + vw->n_pixels, *buf1 = buf0 + maps_sz, *im2col = buf1 + maps_sz;
     normalise(vw, warped, vec);
     memset(buf0, 0, px * sizeof(float));
     int k = 0;
@@ -336,7 +328,15 @@ float fau_validator_check(const fau_validator *v, const double orientation[3],
         rows = L->out_rows;
         cols = L->out_cols;
     }
-    /* minMaxLoc over outputs[0].t(): the first maximum in column-major order */
+    *out_rows = rows;
+    *out_cols = cols;
+    return cur;
+}
+
+/* minMaxLoc over outputs[0].t(): the first maximum in column-major order;
+ * max_loc.y of the transposed output. */
+static int argmax_bin(const float *cur, int rows, int cols)
+{
     int best = 0;
     float best_v = 0;
     int first = 1;
@@ -349,7 +349,77 @@ float fau_validator_check(const fau_validator *v, const double orientation[3],
                 first = 0;
             }
         }
-    int max_idx = rows == 1 ? best : best / cols; /* max_loc.y of the transposed output */
+    return rows == 1 ? best : best / cols;
+}
+
+int fau_validator_cnn(const fau_validator *v, int view, const float *warped, float *scratch,
+                      float *out)
+{
+    const fau_validator_view *vw = &v->views[view];
+    const size_t px = (size_t)vw->paw.rows * (size_t)vw->paw.cols;
+    int rows, cols;
+    const float *o = cnn_forward(vw, warped, scratch + 3 * px, &rows, &cols);
+    memcpy(out, o, (size_t)rows * (size_t)cols * sizeof(float));
+    return argmax_bin(o, rows, cols);
+}
+
+float fau_validator_check(const fau_validator *v, const double orientation[3],
+                          const uint8_t *image, int width, int height, size_t stride,
+                          const float *landmarks, float *scratch, float *warped_out)
+{
+    int id = fau_validator_view_id(v, orientation);
+    const fau_validator_view *vw = &v->views[id];
+    const fau_paw *p = &vw->paw;
+    int n = p->n_landmarks;
+    /* ExtractBoundingBox, then the ROI with 3 pixels to spare (truncated to int) */
+    float min_xf = 0, max_xf = 0, min_yf = 0, max_yf = 0;
+    for (int i = 0; i < n; i++) {
+        float x = landmarks[i], y = landmarks[i + n];
+        if (i == 0 || x < min_xf)
+            min_xf = x;
+        if (i == 0 || x > max_xf)
+            max_xf = x;
+        if (i == 0 || y < min_yf)
+            min_yf = y;
+        if (i == 0 || y > max_yf)
+            max_yf = y;
+    }
+    int min_x = (int)(min_xf - 3.0f), max_x = (int)(max_xf + 3.0f);
+    int min_y = (int)(min_yf - 3.0f), max_y = (int)(max_yf + 3.0f);
+    if (min_x < 0)
+        min_x = 0;
+    if (min_y < 0)
+        min_y = 0;
+    if (max_x > width - 1)
+        max_x = width - 1;
+    if (max_y > height - 1)
+        max_y = height - 1;
+    if (max_x - min_x <= 1 || max_y - min_y <= 1)
+        return 0.0f;
+
+    /* scratch: map_x, map_y, warped, then cnn_forward's part, then the
+     * PAW coefficients and the local landmarks */
+    size_t px = (size_t)p->rows * (size_t)p->cols;
+    size_t maps_sz, im2col_sz;
+    view_sizes(vw, &maps_sz, &im2col_sz);
+    float *mx = scratch, *my = mx + px, *warped = my + px;
+    float *coeff = warped + px + (size_t)vw->n_pixels + 2 * maps_sz + im2col_sz;
+    float *local = coeff + 6 * (size_t)p->n_triangles;
+
+    /* landmarks relative to the ROI: x - min_x in float */
+    for (int i = 0; i < n; i++) {
+        local[i] = landmarks[i] + (float)(-min_x);
+        local[i + n] = landmarks[i + n] + (float)(-min_y);
+    }
+    paw_coeff(p, local, coeff);
+    paw_map(p, coeff, mx, my);
+    remap_linear(image, stride, min_x, min_y, max_x - min_x, max_y - min_y, mx, my, px, warped);
+    if (warped_out)
+        memcpy(warped_out, warped, px * sizeof(float));
+
+    int rows, cols;
+    const float *o = cnn_forward(vw, warped, scratch + 3 * px, &rows, &cols);
+    int max_idx = argmax_bin(o, rows, cols);
     double bins = (double)cols;
     double step = (1.0 - -1.0) / bins;
     double unquantized = -1.0 + step / 2.0 + max_idx * step;
