@@ -1,4 +1,4 @@
-/* The fast sgemm forms (fau_sgemm_openblas_fast, fau_sgemm_openblas_m1)
+/* The fast sgemm forms (kernels/sgemm_small.h, fau_sgemm_openblas_m1)
  * against the plain reference fau_sgemm_openblas (itself checked bit for bit
  * against Debian 12's OpenBLAS 0.3.21 Haswell kernel, see its header, and
  * through the MTCNN goldens in test_detect_sgemm): every bit equal, on both
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "detect/sgemm_openblas.h"
+#include "kernels/sgemm_small.h"
 
 static unsigned rng = 12345;
 static float rnd(void)
@@ -41,7 +42,8 @@ static void check_one(int M, int N, int K, int lda, int ldb, int ldc, float alph
     const int paths = fau_sgemm_fma_allowed() ? 2 : 1;
     for (int f = 0; f < paths; f++) {
         memcpy(C1, Ci, nc * sizeof(float));
-        fau_sgemm_openblas_fast(M, N, K, alpha, A, lda, B, ldb, beta, C1, ldc, f);
+        fau_sgemm_small_for(f ? FAU_SIMD_AVX2 : FAU_SIMD_SCALAR)(M, N, K, alpha, A, lda, B, ldb, beta, C1,
+                                                              ldc);
         if (memcmp(C0, C1, nc * sizeof(float)))
             fail_msg("fast M=%d N=%d K=%d fma=%d differs", M, N, K, f);
         if (M == 1) {

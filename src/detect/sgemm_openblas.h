@@ -35,8 +35,8 @@
 void fau_sgemm_openblas(int M, int N, int K, float alpha, const float *A, int lda, const float *B,
                         int ldb, float beta, float *C, int ldc);
 
-/* Fast versions of the same order, bit-identical to fau_sgemm_openblas.
- * use_fma selects AVX2+FMA code on 8-float vectors (only when
+/* The fast general form of this order is kernels/sgemm_small.h; here the
+ * M == 1 form. use_fma selects AVX2+FMA code on 8-float vectors (only when
  * fau_sgemm_fma_allowed() said so), else fmaf loops (a libm call without
  * hardware FMA: slow but exact). Both give the same bits. */
 
@@ -52,11 +52,5 @@ int fau_sgemm_fma_allowed(void);
  * the m x 3n components) and the CCNF Sigma product. */
 void fau_sgemm_openblas_m1(int N, int K, float alpha, const float *a, const float *bt, size_t ldbt,
                            float beta, float *c, int use_fma);
-
-/* Any M, N, K: fau_sgemm_openblas with the chains of 8 consecutive rows in
- * vector lanes (A's columns must then be contiguous, which column-major A
- * is). Used for the CCNF neuron product and the PDM Hessian. */
-void fau_sgemm_openblas_fast(int M, int N, int K, float alpha, const float *A, int lda,
-                             const float *B, int ldb, float beta, float *C, int ldc, int use_fma);
 
 #endif

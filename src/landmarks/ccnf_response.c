@@ -1,5 +1,6 @@
 #include "landmarks/ccnf_response.h"
 
+#include "kernels/sgemm_small.h"
 #include "core/openblas_lapack.h"
 
 #include <float.h>
@@ -419,8 +420,8 @@ void fau_ccnf_response_fma(const fau_ccnf_expert *x, const float *sigma, const f
      * cols, 0, neuron_resp_full, P): neuron n's response to position t in
      * row n, column t; OpenBLAS's order (8-row panels of positions with one
      * or two chains over the 122 steps). */
-    fau_sgemm_openblas_fast(P, nn, cols, 1.0f, At, (int)ld, x->weight_matrix, cols, 0.0f, full,
-                            (int)ld, use_fma);
+    fau_sgemm_small_for(use_fma ? FAU_SIMD_AVX2 : FAU_SIMD_SCALAR)(
+        P, nn, cols, 1.0f, At, (int)ld, x->weight_matrix, cols, 0.0f, full, (int)ld);
     memset(resp, 0, blocks * sizeof(float));
     for (int n = 0; n < nn; n++) {
         double alpha = x->neurons[n].alpha;

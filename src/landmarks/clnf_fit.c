@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kernels/sgemm_small.h"
 #include "align/align.h"
 #include "core/mem.h"
 #include "detect/sgemm_openblas.h"
@@ -68,6 +69,7 @@ struct fau_clnf_fitter {
     void *calc_ws;       /* PDM::CalcParams workspace for the largest PDM */
     double validator_s;  /* time spent in the validator, for benchmarks */
     int use_fma;         /* OpenBLAS's fused order through FMA instructions */
+    fau_sgemm_fn sgemm;  /* the Hessian's product, OpenBLAS's order */
 };
 
 static double now_s(void)
@@ -154,6 +156,7 @@ int fau_clnf_fitter_create(fau_clnf_fitter **out, const fau_landmark_models *mod
         return fau_error_set(e, FAU_ENOMEM, "out of memory creating the landmark fitter");
     f->models = models;
     f->use_fma = fau_sgemm_fma_allowed();
+    f->sgemm = fau_sgemm_small_for(f->use_fma ? FAU_SIMD_AVX2 : FAU_SIMD_SCALAR);
     int rc = cache_init(&f->main, &models->main);
     for (int i = 0; !rc && i < models->n_parts; i++)
         rc = cache_init(&f->parts[i], &models->parts[i].model);
@@ -598,7 +601,7 @@ static int nu_rlms(fau_clnf_fitter *f, model_cache *c, const rlms_in *in, int ri
         memset(H, 0, (size_t)k * k * sizeof(float));
         for (int j = 0; j < k; j++)
             H[j * k + j] = reg[j];
-        fau_sgemm_openblas_fast(k, k, 2 * n, 1.0f, J, k, JWt, 2 * n, 1.0f, H, k, f->use_fma);
+        f->sgemm(k, k, 2 * n, 1.0f, J, k, JWt, 2 * n, 1.0f, H, k);
         /* cv::solve(DECOMP_CHOLESKY); a failed solve leaves a zero update */
         memcpy(delta, Jm, (size_t)k * sizeof(float));
         if (fau_cv_cholesky_solve(H, k, delta) != 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/jacobi_svd.h"
+#include "kernels/sgemm_small.h"
 #include "detect/sgemm_openblas.h"
 #include "landmarks/pdm_ops.h"
 #include "pose/rotation.h"
@@ -687,7 +688,8 @@ int fau_pdm_calc_params(const fau_pdm *p, const float *landmarks, const float ro
         memset(H, 0, (size_t)k * k * sizeof(float));
         for (int j = 0; j < k; j++)
             H[(size_t)j * k + j] = reg[j];
-        fau_sgemm_openblas_fast(k, k, rows, 1.0f, J, k, JT, rpad, 1.0f, H, k, p->use_fma);
+        fau_sgemm_small_for(p->use_fma ? FAU_SIMD_AVX2 : FAU_SIMD_SCALAR)(k, k, rows, 1.0f, J, k, JT,
+                                                                         rpad, 1.0f, H, k);
         /* J_w_t_m = J^T * resid: cv::gemm's matrix-vector path
          * (GEMMSingleMul, A * B^T with CV_ENABLE_UNROLLED): four double
          * partial sums by index mod 4, combined left to right. */
