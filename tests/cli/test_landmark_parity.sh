@@ -29,11 +29,14 @@ wanted() { # wanted NAME: is this input part of the run?
 }
 
 # judge NAME GOLDEN OURS: starts faceau-compare in the background (it
-# overlaps the next faceau run); report prints the verdicts in order.
+# overlaps the next faceau run); report prints the verdicts in order. The
+# CSV must also be byte-identical to OpenFace's (faceau reproduces every
+# operation's rounding; see README).
 judged=()
 judge() {
   local name=$1 gold=$2 ours=$3 log=$tmp_root/${1//\//_}.cmp
   if [ ! -f "$ours" ]; then fail "$name: no CSV written"; return; fi
+  if cmp -s "$gold" "$ours"; then ok; else fail "$name: CSV not byte-identical to OpenFace's"; fi
   ( "$cmp_tool" "$gold" "$ours" >"$log" 2>&1; echo $? >"$log.rc" ) &
   judged+=("$name|$log")
 }
@@ -99,6 +102,18 @@ if run_expect 0 d_fdir -- image -mloc model/main_clnf_general.txt -fdir "$fdir" 
   if [ -e "$out/no_face_landscape_1920x1080.csv" ] || [ ! -f "$out/no_face_landscape_1920x1080_of_details.txt" ]; then
     fail "fdir: the no-face image must give only its _of_details.txt"
   else ok; fi
+fi
+# Same bytes whatever the SIMD level and thread count: the portable
+# (scalar, fmaf) paths with 2 threads against the default run.
+det_name=gaze_eyes_vp9 det_in=$media/gaze_eyes_vp9.webm det_cmd=()
+[ "$subset" = 1 ] && det_name=expr_surprise_f1 det_in=$media/images/expr_surprise_f1.jpg det_cmd=(image)
+ref_csv=$tmp_root/v_$det_name/$det_name.csv
+[ "$subset" = 1 ] && ref_csv=$tmp_root/i_$det_name/$det_name.csv
+out=$tmp_root/s_$det_name
+if FACEAU_SIMD=scalar run_expect 0 "s_$det_name" -- "${det_cmd[@]}" -mloc model/main_clnf_general.txt \
+    -f "$det_in" -out_dir "$out" "${flags[@]}" --threads 2; then
+  if cmp -s "$ref_csv" "$out/$det_name.csv"; then ok
+  else fail "$det_name: FACEAU_SIMD=scalar --threads 2 output differs from the default run"; fi
 fi
 report
 finish
