@@ -12,23 +12,6 @@
 
 #define MAX_COLS 256
 
-static int split(char *line, char **cols)
-{
-    int n = 0;
-    for (char *s = strtok(line, ",\r\n"); s && n < MAX_COLS; s = strtok(NULL, ",\r\n"))
-        cols[n++] = s;
-    return n;
-}
-
-static int col(char **hdr, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(hdr[i], name))
-            return i;
-    fail_msg("column %s missing", name);
-    return -1;
-}
-
 static int check_input(const fau_pdm *pdm, const char *name)
 {
     char rel[256];
@@ -40,16 +23,16 @@ static int check_input(const fau_pdm *pdm, const char *name)
     char hdr_buf[8192];
     snprintf(hdr_buf, sizeof hdr_buf, "%s", line);
     char *hdr[MAX_COLS];
-    int nh = split(hdr_buf, hdr);
-    int c_rx = col(hdr, nh, "hyp_rx"), c_bx = col(hdr, nh, "bbox_x"), c_x0 = col(hdr, nh, "x_0"),
-        c_y0 = col(hdr, nh, "y_0"), c_ps = col(hdr, nh, "p_scale"), c_q0 = col(hdr, nh, "q_0");
+    int nh = fau_test_split_csv(hdr_buf, hdr, MAX_COLS);
+    int c_rx = fau_test_csv_col(hdr, nh, "hyp_rx"), c_bx = fau_test_csv_col(hdr, nh, "bbox_x"), c_x0 = fau_test_csv_col(hdr, nh, "x_0"),
+        c_y0 = fau_test_csv_col(hdr, nh, "y_0"), c_ps = fau_test_csv_col(hdr, nh, "p_scale"), c_q0 = fau_test_csv_col(hdr, nh, "q_0");
     int n = pdm->n_points, rows = 0, mismatches = 0;
     float shape3d[3 * 68], pts[2 * 68], local[34] = {0};
     assert_int_equal(n, 68);
     assert_true(pdm->n_modes <= 34);
     while ((line = strtok_r(NULL, "\n", &save))) {
         char *cols[MAX_COLS];
-        int nc = split(line, cols);
+        int nc = fau_test_split_csv(line, cols, MAX_COLS);
         assert_int_equal(nc, nh);
         float rot[3], bbox[4], pg[6];
         for (int k = 0; k < 3; k++)

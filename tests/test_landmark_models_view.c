@@ -14,23 +14,6 @@
 
 #define MAX_COLS 256
 
-static int split(char *line, char **cols)
-{
-    int n = 0;
-    for (char *s = strtok(line, ",\r\n"); s && n < MAX_COLS; s = strtok(NULL, ",\r\n"))
-        cols[n++] = s;
-    return n;
-}
-
-static int col(char **hdr, int n, const char *name)
-{
-    for (int i = 0; i < n; i++)
-        if (!strcmp(hdr[i], name))
-            return i;
-    fail_msg("column %s missing", name);
-    return -1;
-}
-
 /* Returns the number of rigid rows checked. */
 static int check_file(const fau_clnf_model *m, const char *input, const char *file)
 {
@@ -42,15 +25,15 @@ static int check_file(const fau_clnf_model *m, const char *input, const char *fi
     char hdr_buf[16384];
     snprintf(hdr_buf, sizeof hdr_buf, "%s", line);
     char *hdr[MAX_COLS];
-    int nh = split(hdr_buf, hdr);
-    int c_stage = col(hdr, nh, "stage"), c_scale = col(hdr, nh, "scale"),
-        c_view = col(hdr, nh, "view"), c_ps = col(hdr, nh, "p_scale");
+    int nh = fau_test_split_csv(hdr_buf, hdr, MAX_COLS);
+    int c_stage = fau_test_csv_col(hdr, nh, "stage"), c_scale = fau_test_csv_col(hdr, nh, "scale"),
+        c_view = fau_test_csv_col(hdr, nh, "view"), c_ps = fau_test_csv_col(hdr, nh, "p_scale");
     float prev[6] = {0};
     char prev_stage[32] = "";
     int checked = 0;
     while ((line = strtok_r(NULL, "\n", &save))) {
         char *cols[MAX_COLS];
-        assert_int_equal(split(line, cols), nh);
+        assert_int_equal(fau_test_split_csv(line, cols, MAX_COLS), nh);
         const char *stage = cols[c_stage];
         if (!strcmp(stage, "rigid")) {
             assert_true(!strcmp(prev_stage, "start") || !strcmp(prev_stage, "scale"));

@@ -17,10 +17,7 @@ static fau_landmark_models *models;
 
 static int setup(void **state)
 {
-    fau_model_paths p;
-    fau_error e = {0};
-    if (fau_models_locate(&p, fau_test_models_dir(), &e) ||
-        fau_landmark_models_load(&models, &p, "model/main_clnf_general.txt", &e))
+    if (!(models = fau_test_landmark_models()))
         return -1;
     return 0;
 }

@@ -53,10 +53,7 @@ static float *scratch;
 
 static int setup(void **state)
 {
-    fau_model_paths p;
-    fau_error e = {0};
-    if (fau_models_locate(&p, fau_test_models_dir(), &e) ||
-        fau_landmark_models_load(&models, &p, "model/main_clnf_general.txt", &e))
+    if (!(models = fau_test_landmark_models()))
         return -1;
     scratch = fau_aligned_alloc(fau_validator_scratch_floats(&models->validator) * sizeof(float));
     return scratch ? 0 : -1;

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/models_path.h"
+#include "landmarks/clnf_model.h"
 #include "landmarks/pdm.h"
 
 static char slots[8][4096];
@@ -237,3 +239,33 @@ const char *const fau_test_goldens[][2] = {
         { "images/turned_face_3q", "images/turned_face_3q.jpg" },
 };
 const int fau_test_n_goldens = (int)(sizeof fau_test_goldens / sizeof fau_test_goldens[0]);
+
+int fau_test_split_csv(char *line, char **cols, int max)
+{
+    int n = 0;
+    for (char *s = strtok(line, ",\r\n"); s && n < max; s = strtok(NULL, ",\r\n"))
+        cols[n++] = s;
+    return n;
+}
+
+int fau_test_csv_col(char **hdr, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(hdr[i], name))
+            return i;
+    fail_msg("column %s missing", name);
+    return -1;
+}
+
+struct fau_landmark_models *fau_test_landmark_models(void)
+{
+    fau_model_paths p;
+    fau_error e = {0};
+    fau_landmark_models *m = NULL;
+    if (fau_models_locate(&p, fau_test_models_dir(), &e) ||
+        fau_landmark_models_load(&m, &p, "model/main_clnf_general.txt", &e)) {
+        fprintf(stderr, "landmark models: %s\n", e.msg);
+        return NULL;
+    }
+    return m;
+}

@@ -33,6 +33,16 @@ void table_free(table *t);
 int table_col(const table *t, const char *name);  /* -1 if absent */
 int table_coln(const table *t, const char *prefix, int i); /* column "<prefix><i>" */
 double table_cell(const table *t, int r, int c);
+/* Splits a CSV line in place into at most max fields (strtok: empty fields
+ * are skipped); returns the count. */
+int fau_test_split_csv(char *line, char **cols, int max);
+/* Index of header field name among n; fails the test when absent. */
+int fau_test_csv_col(char **hdr, int n, const char *name);
+
+/* The CLNF general landmark models from $FACEAU_MODELS; NULL on failure. */
+struct fau_landmark_models;
+struct fau_landmark_models *fau_test_landmark_models(void);
+
 /* WIDTHxHEIGHT of a media file from media/MANIFEST.tsv. */
 void manifest_size(const char *file, int *w, int *h);
 /* Reference PDM::CalcShape3D (float FMA chain over the modes, then mean + s),
