@@ -7,6 +7,7 @@
 
 #include "core/mem.h"
 #include "core/modelio.h"
+#include "detect/sgemm_openblas.h"
 
 void fau_cnn_free(fau_cnn *net)
 {
@@ -184,21 +185,6 @@ static int load_prelu(fau_reader *r, fau_cnn_layer *L, fau_error *e)
     return FAU_OK;
 }
 
-/* Whether convolutions may use the AVX2+FMA variant: the CPU has both and
- * $FACEAU_SIMD does not cap the level below it. */
-static int fma_allowed(void)
-{
-#if defined(__x86_64__) && defined(__GNUC__)
-    const char *cap = getenv("FACEAU_SIMD");
-    if (cap && (!strcmp(cap, "scalar") || !strcmp(cap, "sse41")))
-        return 0;
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
-#else
-    return 0;
-#endif
-}
-
 static void conv_modes(fau_cnn_layer *L);
 
 /* Packs a convolution for the sgemm emulation: panels of 8 output maps,
@@ -277,7 +263,7 @@ int fau_cnn_load(fau_cnn *net, const char *path, const char *name, fau_error *e)
         goto fail;
     }
     fau_reader_close(&r);
-    const int fma = fma_allowed();
+    const int fma = fau_sgemm_fma_allowed();
     for (int l = 0; l < net->n_layers; l++) {
         fau_cnn_layer *L = &net->layers[l];
         if (L->type == FAU_CNN_FC && L->fc_out >= 100) {

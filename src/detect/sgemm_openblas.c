@@ -2,8 +2,9 @@
 
 #include <math.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "kernels/cpu.h"
 
 #define GEMM_P 320
 #define GEMM_Q 320
@@ -129,15 +130,10 @@ void fau_sgemm_openblas(int M, int N, int K, float alpha, const float *A, int ld
 
 int fau_sgemm_fma_allowed(void)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    const char *cap = getenv("FACEAU_SIMD");
-    if (cap && (!strcmp(cap, "scalar") || !strcmp(cap, "sse41")))
-        return 0;
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? 1 : 0;
-#else
-    return 0;
-#endif
+    /* the AVX2 level is AVX2 + FMA; $FACEAU_SIMD may cap it (an unknown or
+     * unsupported request selects nothing fast) */
+    const int level = fau_simd_select(NULL);
+    return (level == FAU_SIMD_AVX2 || level == FAU_SIMD_AVX512) && fau_cpu_supports(FAU_SIMD_AVX2);
 }
 
 static void scale_c(int M, int N, float beta, float *C, int ldc)

@@ -1,13 +1,12 @@
 #include "landmarks/ccnf_response.h"
 
-#include "kernels/sgemm_small.h"
-#include "core/openblas_lapack.h"
-
 #include <float.h>
 #include <math.h>
 #include <string.h>
 
+#include "core/openblas_lapack.h"
 #include "detect/sgemm_openblas.h"
+#include "kernels/sgemm_small.h"
 
 const fau_ccnf_window *fau_ccnf_sigma_window(const fau_ccnf_patches *sigma_file, int window_size)
 {

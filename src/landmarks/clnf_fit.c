@@ -12,10 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "kernels/sgemm_small.h"
 #include "align/align.h"
 #include "core/mem.h"
 #include "detect/sgemm_openblas.h"
+#include "kernels/sgemm_small.h"
 #include "landmarks/ccnf_response.h"
 #include "landmarks/pdm_ops.h"
 #include "landmarks/validator_check.h"

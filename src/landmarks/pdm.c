@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "core/jacobi_svd.h"
-#include "kernels/sgemm_small.h"
 #include "detect/sgemm_openblas.h"
+#include "kernels/sgemm_small.h"
 #include "landmarks/pdm_ops.h"
 #include "pose/rotation.h"
 
