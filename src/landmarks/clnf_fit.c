@@ -251,19 +251,28 @@ static int grow(void **buf, size_t *cap, size_t n, size_t sz)
  * through warpAffine's 10-bit fixed-point offsets; remapBilinear blends
  * with float weights (1-fy)(1-fx), (1-fy)fx, fy(1-fx), fy fx, summed in
  * that order. */
+/* Widest area of interest: the largest window plus the largest support. */
+#define AREA_MAX (FAU_CCNF_MAX_WINDOW + FAU_CCNF_MAX_SUPPORT)
+
 static void warp_area(const uint8_t *img, int w, int h, size_t stride, const float sim[6],
                       float *out, int ow, int oh)
 {
     enum { AB_BITS = 10, AB_SCALE = 1 << AB_BITS, INTER_BITS = 5, TAB = 1 << INTER_BITS };
     const double M0 = sim[0], M1 = sim[1], M2 = sim[2], M3 = sim[3], M4 = sim[4], M5 = sim[5];
     const int round_delta = AB_SCALE / TAB / 2;
+    /* warpAffine's per-column offsets, computed once per area */
+    int adelta[AREA_MAX], bdelta[AREA_MAX];
+    for (int x = 0; x < ow; x++) {
+        adelta[x] = (int)lrint(M0 * x * AB_SCALE);
+        bdelta[x] = (int)lrint(M3 * x * AB_SCALE);
+    }
     for (int y = 0; y < oh; y++) {
         const int X0 = (int)lrint((M1 * y + M2) * AB_SCALE) + round_delta;
         const int Y0 = (int)lrint((M4 * y + M5) * AB_SCALE) + round_delta;
         float *o = out + (size_t)y * ow;
         for (int x = 0; x < ow; x++) {
-            const int X = (X0 + (int)lrint(M0 * x * AB_SCALE)) >> (AB_BITS - INTER_BITS);
-            const int Y = (Y0 + (int)lrint(M3 * x * AB_SCALE)) >> (AB_BITS - INTER_BITS);
+            const int X = (X0 + adelta[x]) >> (AB_BITS - INTER_BITS);
+            const int Y = (Y0 + bdelta[x]) >> (AB_BITS - INTER_BITS);
             const int sx = X >> INTER_BITS, sy = Y >> INTER_BITS;
             const float fx = (float)(X & (TAB - 1)) * (1.0f / TAB);
             const float fy = (float)(Y & (TAB - 1)) * (1.0f / TAB);
@@ -378,6 +387,9 @@ static int patch_responses(fau_clnf_fitter *f, model_cache *c, const uint8_t *im
         }
         const fau_ccnf_expert *x = fau_ccnf_expert_at(P, view, i);
         const int aw = ws + x->width - 1, ah = ws + x->height - 1;
+        if (aw > AREA_MAX)
+            return fau_error_set(e, FAU_EUNSUPPORTED, "%s: search area %d px too wide",
+                                 m->rel_path, aw);
         if (grow((void **)&f->area, &f->area_cap, (size_t)aw * ah, sizeof(float)) ||
             grow((void **)&f->ccnf_scratch, &f->ccnf_cap, fau_ccnf_response_scratch(x, ws),
                  sizeof(float)))
@@ -664,7 +676,7 @@ static int clnf_fit(fau_clnf_fitter *f, model_cache *c, int part, const uint8_t 
 {
     const fau_clnf_model *m = c->m;
     const fau_pdm *pdm = m->pdm;
-    const int n = pdm->n_points, n_scales = m->n_scales;
+    const int n_scales = m->n_scales;
     float base[2 * FAU_CLNF_MAX_POINTS], tmp[15 * FAU_CLNF_MAX_POINTS];
     *rc_out = FAU_OK;
     if (f->trace) {
@@ -733,7 +745,6 @@ static int clnf_fit(fau_clnf_fitter *f, model_cache *c, int part, const uint8_t 
         if (s->global[0] < 0.25f)
             return 0;
     }
-    (void)n;
     return 1;
 }
 
@@ -801,9 +812,7 @@ int fau_clnf_detect_landmarks(fau_clnf_fitter *f, const uint8_t *gray, int width
                         fit->parts[pi].landmarks[part->map_part[k] + pn];
                 }
             }
-            float lm[2 * FAU_CLNF_MAX_POINTS];
-            memcpy(lm, s->landmarks, 2 * n * sizeof(float));
-            fau_pdm_calc_params(pdm, lm, NULL, s->global, s->local, f->calc_ws);
+            fau_pdm_calc_params(pdm, s->landmarks, NULL, s->global, s->local, f->calc_ws);
             state_shape(pdm, s);
         }
         trace(f, -1, FAU_CLNF_HIER, parts_used, -1, -1, s);
