@@ -167,8 +167,7 @@ static int setup(void **state)
     if (!fau_openblas_available())
         fail_msg("libopenblas.so.0 (Debian package libopenblas0) with its Haswell core is needed");
     assert_int_equal(fau_models_locate(&paths, fau_test_models_dir(), &e), FAU_OK);
-    assert_int_equal(fau_landmark_models_load(&g_lm, &paths, "model/main_clnf_general.txt", &e),
-                     FAU_OK);
+    assert_non_null(g_lm = fau_test_landmark_models());
     assert_int_equal(fau_mtcnn_load(&g_det, &paths, "model/mtcnn_detector/MTCNN_detector.txt", &e),
                      FAU_OK);
     return 0;

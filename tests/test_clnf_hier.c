@@ -173,11 +173,8 @@ static void check_input(const fau_landmark_models *lm, const char *input, int ma
 static void test_hier_matches_openface(void **state)
 {
     (void)state;
-    fau_model_paths paths;
-    fau_error e = {0};
-    assert_int_equal(fau_models_locate(&paths, fau_test_models_dir(), &e), FAU_OK);
-    fau_landmark_models *lm = NULL;
-    assert_int_equal(fau_landmark_models_load(&lm, &paths, "model/main_clnf_general.txt", &e), FAU_OK);
+    fau_landmark_models *lm = fau_test_landmark_models();
+    assert_non_null(lm);
     assert_int_equal(lm->main.pdm->n_points, 68);
     check_input(lm, "expr_surprise_f1", 1 << 30);
     check_input(lm, "turned_face_3q", 1 << 30);

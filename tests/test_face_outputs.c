@@ -29,15 +29,7 @@ static fau_landmark_models *g_models;
 static int setup(void **state)
 {
     (void)state;
-    fau_model_paths p;
-    fau_error e = {0};
-    if (fau_models_locate(&p, fau_test_models_dir(), &e) != FAU_OK)
-        return -1;
-    if (fau_landmark_models_load(&g_models, &p, "model/main_clnf_general.txt", &e) != FAU_OK) {
-        fprintf(stderr, "%s\n", e.msg);
-        return -1;
-    }
-    return 0;
+    return (g_models = fau_test_landmark_models()) ? 0 : -1;
 }
 
 static int teardown(void **state)

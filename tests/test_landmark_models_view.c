@@ -55,11 +55,8 @@ static int check_file(const fau_clnf_model *m, const char *input, const char *fi
 
 static void test_views(void **state)
 {
-    fau_model_paths p;
-    fau_error e = {0};
-    assert_int_equal(fau_models_locate(&p, fau_test_models_dir(), &e), FAU_OK);
-    fau_landmark_models *m = NULL;
-    assert_int_equal(fau_landmark_models_load(&m, &p, "model/main_clnf_general.txt", &e), FAU_OK);
+    fau_landmark_models *m = fau_test_landmark_models();
+    assert_non_null(m);
     const char *inputs[] = {"video01", "gaze_eyes_vp9", "multi_face_5", "expr_surprise_f1",
                             "turned_face_3q"};
     int total = 0, parts = 0;

@@ -83,11 +83,8 @@ static void check_pdm(const fau_pdm *pdm)
 static void test_shape3d_exact(void **state)
 {
     (void)state;
-    fau_model_paths paths;
-    fau_error e = {0};
-    assert_int_equal(fau_models_locate(&paths, fau_test_models_dir(), &e), FAU_OK);
-    fau_landmark_models *lm = NULL;
-    assert_int_equal(fau_landmark_models_load(&lm, &paths, "model/main_clnf_general.txt", &e), FAU_OK);
+    fau_landmark_models *lm = fau_test_landmark_models();
+    assert_non_null(lm);
     assert_int_equal(lm->main.pdm->n_points, 68);
     check_pdm(lm->main.pdm);
     assert_true(lm->n_parts >= 3);
@@ -95,6 +92,7 @@ static void test_shape3d_exact(void **state)
         check_pdm(lm->parts[p].model.pdm);
     fau_landmark_models_free(&lm);
     fau_pdm *au = NULL;
+    fau_error e = {0};
     assert_int_equal(fau_pdm_load(&au, fau_test_models("AU_predictors/In-the-wild_aligned_PDM_68.txt"), &e),
                      FAU_OK);
     check_pdm(au);

@@ -21,18 +21,26 @@ static int next_block(int left, int q)
     return left;
 }
 
+/* sgemm's beta step before any product: C = 0 for beta == 0, C *= beta
+ * unless beta == 1; C is `outer` runs of `inner` floats, ld apart. */
+static void scale_c(float *C, int outer, int inner, int ld, float beta)
+{
+    if (beta == 1.0f)
+        return;
+    for (int o = 0; o < outer; o++) {
+        float *c = C + (size_t)o * (size_t)ld;
+        for (int k = 0; k < inner; k++)
+            c[k] = beta == 0.0f ? 0.0f : c[k] * beta;
+    }
+}
+
 void fau_sgemm_small_drive(fau_sgemm_call_fn call, int M, int N, int K, float alpha,
                            const float *A, int lda, const float *B, int ldb, float beta, float *C,
                            int ldc)
 {
     if (M <= 0 || N <= 0)
         return;
-    if (beta != 1.0f)
-        for (int j = 0; j < N; j++) {
-            float *c = C + (size_t)j * (size_t)ldc;
-            for (int i = 0; i < M; i++)
-                c[i] = beta == 0.0f ? 0.0f : c[i] * beta;
-        }
+    scale_c(C, N, M, ldc, beta); /* column-major: N columns of M */
     if (K <= 0 || alpha == 0.0f)
         return;
     for (int js = 0; js < N; js += GEMM_R) {
@@ -105,12 +113,7 @@ void fau_sgemm_small_rows_drive(fau_sgemm_run_fn run, int M, int N, int K, float
 {
     if (M <= 0 || N <= 0)
         return;
-    if (beta != 1.0f)
-        for (int i = 0; i < M; i++) {
-            float *c = C + (size_t)i * (size_t)ldc;
-            for (int j = 0; j < N; j++)
-                c[j] = beta == 0.0f ? 0.0f : c[j] * beta;
-        }
+    scale_c(C, M, N, ldc, beta); /* by rows: M rows of N */
     if (K <= 0 || alpha == 0.0f)
         return;
     for (int js = 0; js < N; js += GEMM_R) {
